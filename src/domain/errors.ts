@@ -1,0 +1,54 @@
+/**
+ * The one catalogue of Twilio error codes Switchboard raises, with Twilio's numbers
+ * (xml-and-errors.md §4; https://www.twilio.com/docs/api/errors). `docs/errors.md` lists
+ * every code here, and a test keeps the two in step.
+ */
+export const ERROR_CATALOGUE = {
+  20001: 'Unknown parameters',
+  20003: 'Authentication Error',
+  20004: 'Method not allowed',
+  20404: 'The requested resource was not found',
+  20500: 'Internal Server Error',
+  21201: 'No Called number specified',
+  21205: 'Invalid URL',
+  21208: 'Invalid Timeout',
+  21209: 'Invalid Method',
+  21211: "Invalid 'To' Phone Number",
+  21212: 'Invalid From Number (caller ID)',
+  21213: 'Caller phone number is required',
+  21220: 'Invalid call state',
+  21422: 'PhoneNumber is not available',
+  21452: 'Number already provisioned',
+  21606: 'Invalid parameter value',
+  11200: 'HTTP retrieval failure',
+  11215: 'Too many redirects',
+  11750: 'TwiML response body too large',
+  12100: 'Document parse failure',
+  12102: 'Root element must be Response',
+  12200: 'Schema validation warning',
+  12300: 'Invalid Content-Type',
+  12400: 'Internal failure',
+  13520: 'Say: Invalid text',
+  15003: 'Call progress: Warning Response to Callback URL',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function moreInfo(code: number): string {
+  return `https://www.twilio.com/docs/errors/${code}`;
+}
+
+/**
+ * An expected failure of a REST request: rendered once, by the API's error handler, as
+ * Twilio's error body `{code, message, more_info, status}`.
+ */
+export class TwilioError extends Error {
+  constructor(readonly status: number, readonly code: ErrorCode | undefined, message: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+export const notFound = (path: string) =>
+  new TwilioError(404, 20404, `The requested resource ${path} was not found`);
+
+export const badRequest = (code: ErrorCode, message: string) => new TwilioError(400, code, message);

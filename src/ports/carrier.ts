@@ -1,0 +1,70 @@
+/**
+ * The Carrier port: how calls reach phones. Adapters: `simnet` (the built-in simulated phone
+ * network). The session drives a Leg; the carrier reports progress through a LegListener.
+ */
+export interface Carrier {
+  /** Starts an outbound call. Progress arrives on `listener`; the returned leg controls it. */
+  dial(request: DialRequest, listener: LegListener): Leg;
+  /** Registers the core's handler for calls arriving from the network. */
+  onInbound(handler: InboundHandler): void;
+}
+
+export interface DialRequest {
+  callSid: string;
+  to: string;
+  from: string;
+  /** How long to ring before giving up with `no-answer`, in call-time ms. */
+  ringTimeoutMs: number;
+}
+
+/** Why a leg ended, as the carrier saw it. */
+export type LegEndReason = 'busy' | 'no-answer' | 'failed' | 'remote-hangup';
+
+export interface LegListener {
+  ringing(): void;
+  answered(): void;
+  ended(reason: LegEndReason): void;
+  /** DTMF pressed by the far end (one or more keys). */
+  digits(digits: string): void;
+  /** A finished speech utterance from the far end. */
+  speech(text: string): void;
+}
+
+export interface Leg {
+  readonly media: Media;
+  /** Answers an inbound call. Idempotent. */
+  answer(): void;
+  /** Refuses an inbound call that has not been answered (`<Reject>`). */
+  reject(reason: 'busy' | 'rejected'): void;
+  /** Ends the leg from our side: cancels it while ringing, hangs up once answered. Idempotent. */
+  hangup(): void;
+}
+
+/** A call arriving from the network, offered to the core. */
+export interface InboundOffer {
+  to: string;
+  from: string;
+  /** Connects the core's session to the arriving leg. */
+  attach(callSid: string, listener: LegListener): Leg;
+}
+
+/** Returns the new call's SID, or throws a TwilioError when the call cannot be taken. */
+export type InboundHandler = (offer: InboundOffer) => Promise<string>;
+
+export interface SayOptions {
+  voice: string;
+  language: string;
+}
+
+/**
+ * The Media port: what the far end hears. Each method resolves when the audio has finished
+ * and rejects with the signal's reason as soon as the signal aborts (a redirect or hangup
+ * stops audio at once: call-lifecycle.md §4).
+ */
+export interface Media {
+  say(text: string, options: SayOptions, signal: AbortSignal): Promise<void>;
+  play(url: string, signal: AbortSignal): Promise<void>;
+  /** DTMF tones: `0-9 * # A-D`, `w` = 0.5 s pause, `W` = 1 s pause. */
+  playDigits(digits: string, signal: AbortSignal): Promise<void>;
+  pause(ms: number, signal: AbortSignal): Promise<void>;
+}
