@@ -40,7 +40,10 @@ export interface CallRecord {
   direction: CallDirection;
   dateCreated: number;
   dateUpdated: number;
+  /** When dialing began (outbound) or the call arrived (inbound). */
   startTime: number | null;
+  /** When the far end answered; internal (not in the resource), the base of `duration`. */
+  answeredAt: number | null;
   endTime: number | null;
   /** Whole seconds between answer and end; null unless the call was answered and has ended. */
   duration: number | null;

@@ -16,11 +16,16 @@ export const ERROR_CATALOGUE = {
   21211: "Invalid 'To' Phone Number",
   21212: 'Invalid From Number (caller ID)',
   21213: 'Caller phone number is required',
+  21206: 'Invalid SendDigits',
+  21218: 'Invalid ApplicationSid',
   21220: 'Invalid call state',
+  21421: 'PhoneNumber is invalid',
   21422: 'PhoneNumber is not available',
-  21452: 'Number already provisioned',
-  21606: 'Invalid parameter value',
+  21609: 'Invalid StatusCallback URL',
+  21626: 'Invalid StatusCallbackEvent',
+  11100: 'Invalid URL format',
   11200: 'HTTP retrieval failure',
+  11205: 'HTTP connection failure',
   11215: 'Too many redirects',
   11750: 'TwiML response body too large',
   12100: 'Document parse failure',
@@ -28,7 +33,7 @@ export const ERROR_CATALOGUE = {
   12200: 'Schema validation warning',
   12300: 'Invalid Content-Type',
   12400: 'Internal failure',
-  13520: 'Say: Invalid text',
+  32018: 'TwiML size over the limit',
   15003: 'Call progress: Warning Response to Callback URL',
 } as const;
 
@@ -51,4 +56,4 @@ export class TwilioError extends Error {
 export const notFound = (path: string) =>
   new TwilioError(404, 20404, `The requested resource ${path} was not found`);
 
-export const badRequest = (code: ErrorCode, message: string) => new TwilioError(400, code, message);
+export const badRequest = (code: ErrorCode | undefined, message: string) => new TwilioError(400, code, message);

@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import type { CallService } from '../calls/call-service.js';
+import { one, type Form } from '../calls/form.js';
+import { isCallStatus } from '../domain/call-status.js';
+import { parseFilterDate } from '../domain/dates.js';
+import { badRequest } from '../domain/errors.js';
+import type { CallFilter, TimeRange } from '../ports/store.js';
+import type { Authenticator } from './auth.js';
+import { buildPage, pageRequest, readPaging } from './paging.js';
+import { callJson } from './render/resources.js';
+import { collectionPath, formatOf, sendInstance, sendList, splitRef } from './respond.js';
+
+const DAY_MS = 86_400_000;
+const FILTER_KEYS = ['To', 'From', 'ParentCallSid', 'Status', 'StartTime', 'StartTime<', 'StartTime>', 'EndTime', 'EndTime<', 'EndTime>'];
+/** Aliases seen in Twilio's own page URIs (calls-api.md §4). */
+const ALIASES: Record<string, string> = {
+  StartTimeBefore: 'StartTime<', StartTimeAfter: 'StartTime>', EndTimeBefore: 'EndTime<', EndTimeAfter: 'EndTime>',
+};
+
+type AccountParams = { Params: { accountSid: string } };
+type CallParams = { Params: { accountSid: string; callRef: string } };
+
+/** The Calls resource: `/2010-04-01/Accounts/{AccountSid}/Calls[.json|.xml]` (calls-api.md §2). */
+export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService): void {
+  const collection = ['/Calls', '/Calls.json', '/Calls.xml'].map((p) => `/2010-04-01/Accounts/:accountSid${p}`);
+  const instance = '/2010-04-01/Accounts/:accountSid/Calls/:callRef';
+
+  for (const path of collection) {
+    app.post<AccountParams>(path, async (request, reply) => {
+      const { accountSid } = request.params;
+      await auth.authorize(request, accountSid);
+      const call = await calls.create(accountSid, (request.body ?? {}) as Form);
+      return sendInstance(reply, formatOf(request), 201, 'Call', callJson(call));
+    });
+
+    app.get<AccountParams>(path, async (request, reply) => {
+      const { accountSid } = request.params;
+      await auth.authorize(request, accountSid);
+      const query = request.query as Form;
+      const paging = readPaging(query);
+      const filters = listFilters(query);
+      const rows = await calls.list(callFilter(accountSid, filters), pageRequest(paging));
+      const { items, meta } = buildPage(collectionPath(request), filters, paging, rows);
+      return sendList(reply, formatOf(request), 'calls', 'Call', meta, items.map(callJson));
+    });
+  }
+
+  app.get<CallParams>(instance, async (request, reply) => {
+    const { accountSid, callRef } = request.params;
+    await auth.authorize(request, accountSid);
+    const { id, format } = splitRef(callRef);
+    return sendInstance(reply, format, 200, 'Call', callJson(await calls.fetch(accountSid, id)));
+  });
+
+  app.post<CallParams>(instance, async (request, reply) => {
+    const { accountSid, callRef } = request.params;
+    await auth.authorize(request, accountSid);
+    const { id, format } = splitRef(callRef);
+    const call = await calls.update(accountSid, id, (request.body ?? {}) as Form);
+    return sendInstance(reply, format, 200, 'Call', callJson(call));
+  });
+
+  app.delete<CallParams>(instance, async (request, reply) => {
+    const { accountSid, callRef } = request.params;
+    await auth.authorize(request, accountSid);
+    await calls.delete(accountSid, splitRef(callRef).id);
+    return reply.code(204).send();
+  });
+}
+
+/** The list filters present in the query, in a stable order, with aliases resolved. */
+function listFilters(query: Form): [string, string][] {
+  const present = new Map<string, string>();
+  for (const [key, values] of Object.entries(query)) {
+    const name = ALIASES[key] ?? key;
+    if (FILTER_KEYS.includes(name) && values[0] !== undefined) present.set(name, values[0]);
+  }
+  return FILTER_KEYS.filter((key) => present.has(key)).map((key) => [key, present.get(key)!]);
+}
+
+function callFilter(accountSid: string, filters: [string, string][]): CallFilter {
+  const get = (key: string) => filters.find(([k]) => k === key)?.[1];
+  const status = get('Status');
+  if (status !== undefined && !isCallStatus(status)) throw badRequest(undefined, `Status '${status}' is not a call status`);
+  return {
+    accountSid,
+    to: get('To'),
+    from: get('From'),
+    parentCallSid: get('ParentCallSid'),
+    status,
+    startTime: timeRange('StartTime', get),
+    endTime: timeRange('EndTime', get),
+  };
+}
+
+/**
+ * `StartTime=D` (that day, UTC), `StartTime<=D` (on or before), `StartTime>=D` (on or after);
+ * D is `YYYY-MM-DD` or an ISO timestamp (twilio-node sends one for a JS Date).
+ */
+function timeRange(name: string, get: (key: string) => string | undefined): TimeRange | undefined {
+  const range: TimeRange = {};
+  const parse = (key: string) => {
+    const value = get(key);
+    if (value === undefined) return null;
+    const date = parseFilterDate(value);
+    if (!date) throw badRequest(undefined, `${key} '${value}' is not a date (YYYY-MM-DD or ISO 8601)`);
+    return { start: date.epochMs, end: date.epochMs + (date.dayOnly ? DAY_MS : 1000) };
+  };
+  const on = parse(name);
+  const before = parse(`${name}<`);
+  const after = parse(`${name}>`);
+  if (on) Object.assign(range, { gte: on.start, lt: on.end });
+  if (before) range.lt = Math.min(range.lt ?? Infinity, before.end);
+  if (after) range.gte = Math.max(range.gte ?? -Infinity, after.start);
+  return Object.keys(range).length > 0 ? range : undefined;
+}

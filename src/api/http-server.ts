@@ -1,0 +1,78 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CallService } from '../calls/call-service.js';
+import { parseForm } from '../calls/form.js';
+import { moreInfo, TwilioError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import type { SimNetwork } from '../simnet/sim-network.js';
+import { registerSimRoutes } from '../simnet/sim-routes.js';
+import { Authenticator } from './auth.js';
+import { registerCallRoutes } from './calls-routes.js';
+import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
+import { registerNotificationRoutes } from './notifications-routes.js';
+import { errorXml } from './render/xml.js';
+
+export interface HttpServerDeps {
+  store: Store;
+  clock: Clock;
+  calls: CallService;
+  sim: SimNetwork;
+  logger: Logger | false;
+  /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
+  isReady(): boolean;
+}
+
+/** The HTTP edge: Twilio's REST API (2010-04-01), the simulated network's API, and `/health`. */
+export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger === false ? false : deps.logger,
+    // Repeated keys are kept (`StatusCallbackEvent=a&StatusCallbackEvent=b`): calls-api.md §1.
+    querystringParser: (text) => parseForm(text),
+    bodyLimit: 1024 * 1024,
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {
+    done(null, parseForm(text as string));
+  });
+
+  app.setErrorHandler((error: FastifyError | TwilioError, request, reply) => {
+    const twilio = error instanceof TwilioError ? error : null;
+    const httpStatus = (error as FastifyError).statusCode;
+    const status = twilio?.status ?? (httpStatus && httpStatus < 500 ? httpStatus : 500);
+    const code = twilio ? twilio.code : status >= 500 ? 20500 : undefined;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const body = {
+      ...(code !== undefined && { code }),
+      message: status >= 500 && !twilio ? 'Internal Server Error' : error.message,
+      ...(code !== undefined && { more_info: moreInfo(code) }),
+      status,
+      ...(twilio?.detail && { detail: twilio.detail }),
+    };
+    if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
+    sendError(request.url, reply.code(status), body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    sendError(request.url, reply.code(404), { code: 20404, message: `The requested resource ${path} was not found`, more_info: moreInfo(20404), status: 404 });
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const ready = deps.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', liveCalls: deps.calls.liveCount });
+  });
+
+  const auth = new Authenticator(deps.store);
+  registerCallRoutes(app, auth, deps.calls);
+  registerNotificationRoutes(app, auth, deps.calls, deps.store);
+  registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
+  registerSimRoutes(app, auth, deps.calls, deps.sim);
+  return app;
+}
+
+/** Errors come in the request's format: JSON for `.json` paths and `/sim`, XML for the rest of the 2010 API. */
+function sendError(url: string, reply: import('fastify').FastifyReply, body: { code?: number; message: string; more_info?: string; status: number }): void {
+  const path = url.split('?', 1)[0]!;
+  const xml = path.startsWith('/2010-04-01/') && !path.endsWith('.json');
+  if (xml) reply.type('application/xml; charset=utf-8').send(errorXml(body));
+  else reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
+}

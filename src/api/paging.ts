@@ -1,0 +1,76 @@
+import type { Form } from '../calls/form.js';
+import { one } from '../calls/form.js';
+import type { PageRequest } from '../ports/store.js';
+import type { ListMeta } from './render/xml.js';
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+
+/** The paging part of a list request (calls-api.md §4: `PageSize`, `Page`, `PageToken`). */
+export interface Paging {
+  pageSize: number;
+  page: number;
+  pageToken: string | null;
+}
+
+/**
+ * Reads `PageSize` (clamped to 1–1000: twilio-node sends `PageSize=<limit>` uncapped),
+ * `Page` and `PageToken`. Unreadable numbers fall back to their defaults.
+ */
+export function readPaging(query: Form): Paging {
+  const size = Number.parseInt(one(query, 'PageSize') ?? '', 10);
+  const page = Number.parseInt(one(query, 'Page') ?? '', 10);
+  return {
+    pageSize: Number.isFinite(size) ? Math.min(Math.max(size, 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
+    page: Number.isFinite(page) && page >= 0 ? page : 0,
+    pageToken: one(query, 'PageToken') ?? null,
+  };
+}
+
+/**
+ * The store request for a page. One extra item is asked for to learn whether a next page
+ * exists. `PageToken=PA<sid>` continues after that item; `PB<sid>` ends before it
+ * (Twilio's tokens, calls-api.md §4).
+ */
+export function pageRequest(paging: Paging): PageRequest {
+  const token = paging.pageToken;
+  if (token?.startsWith('PA')) return { limit: paging.pageSize + 1, afterSid: token.slice(2) };
+  if (token?.startsWith('PB')) return { limit: paging.pageSize, beforeSid: token.slice(2) };
+  return { limit: paging.pageSize + 1, offset: paging.page * paging.pageSize };
+}
+
+function uri(path: string, pairs: [string, string][]): string {
+  return `${path}?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
+}
+
+/**
+ * Builds a list page from the fetched rows: the items and the envelope's paging fields, with
+ * relative URIs that keep every filter (twilio-node prefixes `next_page_uri` with its base
+ * URL, so absolute URIs would break paging: sdk-base-url.md §2).
+ */
+export function buildPage<T extends { sid: string }>(path: string, filters: [string, string][], paging: Paging, rows: T[]): { items: T[]; meta: ListMeta } {
+  const backwards = paging.pageToken?.startsWith('PB') ?? false;
+  const hasNext = backwards ? true : rows.length > paging.pageSize;
+  const items = rows.slice(0, paging.pageSize);
+  const sizePair: [string, string] = ['PageSize', String(paging.pageSize)];
+  const current: [string, string][] = [...filters, sizePair, ['Page', String(paging.page)]];
+  if (paging.pageToken) current.push(['PageToken', paging.pageToken]);
+  const last = items[items.length - 1];
+  const first = items[0];
+  const start = paging.page * paging.pageSize;
+  return {
+    items,
+    meta: {
+      page: paging.page,
+      page_size: paging.pageSize,
+      start,
+      end: items.length === 0 ? 0 : start + items.length - 1,
+      uri: uri(path, current),
+      first_page_uri: uri(path, [...filters, sizePair, ['Page', '0']]),
+      next_page_uri: hasNext && last ? uri(path, [...filters, sizePair, ['Page', String(paging.page + 1)], ['PageToken', `PA${last.sid}`]]) : null,
+      previous_page_uri: paging.page > 0
+        ? uri(path, [...filters, sizePair, ['Page', String(paging.page - 1)], ...(first ? [['PageToken', `PB${first.sid}`] as [string, string]] : [])])
+        : null,
+    },
+  };
+}

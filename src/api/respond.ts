@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { instanceXml, listXml, type ListMeta } from './render/xml.js';
+
+/** Response format chosen by the path's extension (xml-and-errors.md §1): no extension means XML. */
+export type Format = 'json' | 'xml';
+
+/** Splits `CA123.json` into its id and format. */
+export function splitRef(ref: string): { id: string; format: Format } {
+  if (ref.endsWith('.json')) return { id: ref.slice(0, -5), format: 'json' };
+  if (ref.endsWith('.xml')) return { id: ref.slice(0, -4), format: 'xml' };
+  return { id: ref, format: 'xml' };
+}
+
+/** The format of a collection request (`…/Calls.json`, `…/Calls.xml`, `…/Calls`). */
+export function formatOf(request: FastifyRequest): Format {
+  const path = request.url.split('?', 1)[0]!;
+  return path.endsWith('.json') ? 'json' : 'xml';
+}
+
+/** The path of a collection without its extension, for page URIs in the request's format. */
+export function collectionPath(request: FastifyRequest): string {
+  return request.url.split('?', 1)[0]!;
+}
+
+export function sendInstance(reply: FastifyReply, format: Format, status: number, element: string, body: Record<string, unknown>): FastifyReply {
+  reply.code(status);
+  if (format === 'json') return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
+  return reply.type('application/xml; charset=utf-8').send(instanceXml(element, body));
+}
+
+export function sendList(
+  reply: FastifyReply, format: Format, key: string, element: string, meta: ListMeta, items: Record<string, unknown>[],
+): FastifyReply {
+  if (format === 'json') {
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ ...meta, [key]: items }));
+  }
+  const plural = key.split('_').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+  return reply.type('application/xml; charset=utf-8').send(listXml(plural, element, meta, items));
+}

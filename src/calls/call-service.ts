@@ -1,0 +1,139 @@
+import { isTerminal } from '../domain/call-status.js';
+import type { CallRecord } from '../domain/call.js';
+import { notFound, TwilioError } from '../domain/errors.js';
+import { newSid } from '../domain/sid.js';
+import type { Carrier, InboundOffer } from '../ports/carrier.js';
+import type { Clock } from '../ports/clock.js';
+import type { CallFilter, PageRequest, Store } from '../ports/store.js';
+import { CallSession, notInProgress, type SessionDeps } from '../session/call-session.js';
+import { DEFAULT_TIME_LIMIT_SEC, isEmptyUpdate, parseCreateParams, parseUpdateParams } from './call-params.js';
+import type { Form } from './form.js';
+
+export interface CallServiceDeps extends Omit<SessionDeps, 'released'> {
+  /** The auth token that signs webhooks for an account. */
+  authTokenFor(accountSid: string): Promise<string>;
+}
+
+const callPath = (accountSid: string, sid: string) => `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`;
+
+/**
+ * The Calls resource's behaviour (calls-api.md §2–§5): create, list, fetch, update, delete,
+ * plus inbound calls from the carrier. Live calls are held in a registry by SID; the store
+ * has every call.
+ */
+export class CallService {
+  private readonly live = new Map<string, CallSession>();
+  private readonly sessionDeps: SessionDeps;
+
+  constructor(private readonly deps: CallServiceDeps) {
+    this.sessionDeps = { ...deps, released: (session) => this.live.delete(session.sid) };
+    deps.carrier.onInbound((offer) => this.acceptInbound(offer));
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** `POST /Calls.json`: the call is stored before this resolves (and so before the 201). */
+  async create(accountSid: string, form: Form): Promise<CallRecord> {
+    const params = parseCreateParams(form);
+    const now = this.deps.clock.now();
+    const call = newCallRecord(accountSid, now, {
+      to: params.to, from: params.from, status: 'queued', direction: 'outbound-api', config: params.config,
+    });
+    await this.deps.store.insertCall(call);
+    const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(accountSid));
+    this.live.set(call.sid, session);
+    session.dial();
+    return call;
+  }
+
+  async fetch(accountSid: string, sid: string): Promise<CallRecord> {
+    const session = this.live.get(sid);
+    if (session && session.snapshot().accountSid === accountSid) return session.snapshot();
+    const call = await this.deps.store.getCall(accountSid, sid);
+    if (!call) throw notFound(callPath(accountSid, sid));
+    return call;
+  }
+
+  list(filter: CallFilter, page: PageRequest): Promise<CallRecord[]> {
+    return this.deps.store.listCalls(filter, page);
+  }
+
+  /** `POST /Calls/{Sid}.json`: redirect, hang up, cancel, or change settings (call-lifecycle.md §3). */
+  async update(accountSid: string, sid: string, form: Form): Promise<CallRecord> {
+    const update = parseUpdateParams(form);
+    const call = await this.fetch(accountSid, sid);
+    if (isEmptyUpdate(update)) return call;
+    const session = this.live.get(sid);
+    if (!session || isTerminal(call.status)) throw notInProgress();
+    if (update.status === 'completed') await session.hangup();
+    else if (update.status === 'canceled') await session.cancel();
+    else {
+      if (update.redirect || Object.keys(update.config).length > 0) {
+        await session.redirect({ config: { ...update.config, ...update.redirect }, restart: update.redirect !== null });
+      }
+      if (update.timeLimitSec !== null) await session.setTimeLimit(update.timeLimitSec);
+    }
+    return session.snapshot();
+  }
+
+  /** `DELETE /Calls/{Sid}.json`: a live call cannot be deleted (calls-api.md §2). */
+  async delete(accountSid: string, sid: string): Promise<void> {
+    const call = await this.fetch(accountSid, sid);
+    if (!isTerminal(call.status)) throw new TwilioError(400, 21220, 'Call is in progress and cannot be deleted. Hang it up first.');
+    await this.deps.store.deleteCall(accountSid, sid);
+  }
+
+  /** A call arriving at a number provisioned through IncomingPhoneNumbers. */
+  private async acceptInbound(offer: InboundOffer): Promise<string> {
+    const number = await this.deps.store.findPhoneNumber(offer.to);
+    if (!number) throw new TwilioError(404, 20404, `No IncomingPhoneNumber is provisioned for ${offer.to}`);
+    if (!number.voiceUrl) throw new TwilioError(400, 21205, `IncomingPhoneNumber ${number.sid} has no VoiceUrl`);
+    const now = this.deps.clock.now();
+    const call = newCallRecord(number.accountSid, now, {
+      to: offer.to, from: offer.from, status: 'ringing', direction: 'inbound', phoneNumberSid: number.sid, startTime: now,
+      config: {
+        url: number.voiceUrl, method: number.voiceMethod, twiml: null,
+        fallbackUrl: number.voiceFallbackUrl, fallbackMethod: number.voiceFallbackMethod,
+        statusCallback: number.statusCallback, statusCallbackMethod: number.statusCallbackMethod,
+        statusCallbackEvents: ['completed'], timeoutSec: 60, timeLimitSec: DEFAULT_TIME_LIMIT_SEC, sendDigits: null,
+      },
+    });
+    await this.deps.store.insertCall(call);
+    const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(number.accountSid));
+    this.live.set(call.sid, session);
+    session.attach(offer.attach(call.sid, session));
+    return call.sid;
+  }
+
+  /** Hangs up every live call (server shutdown): each ends `completed` or `canceled`. */
+  async hangupAll(): Promise<void> {
+    await Promise.allSettled([...this.live.values()].map((session) => session.hangup()));
+  }
+
+  /**
+   * Closes calls that were live when the process stopped without hanging them up (a crash):
+   * an answered call ends `completed` at the time of recovery; an unanswered one `failed`.
+   * Their `completed` status callbacks are queued like any other.
+   */
+  async closeOrphanedCalls(): Promise<number> {
+    const orphans = (await this.deps.store.listLiveCalls()).filter((call) => !this.live.has(call.sid));
+    for (const call of orphans) {
+      const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(call.accountSid));
+      await session.closeAfterCrash();
+    }
+    return orphans.length;
+  }
+}
+
+type NewCall = Pick<CallRecord, 'to' | 'from' | 'status' | 'direction' | 'config'> & Partial<CallRecord>;
+
+function newCallRecord(accountSid: string, now: number, fields: NewCall): CallRecord {
+  return {
+    sid: newSid('CA'), accountSid, parentCallSid: null, phoneNumberSid: null,
+    dateCreated: now, dateUpdated: now, startTime: null, answeredAt: null, endTime: null, duration: null,
+    answeredBy: null, forwardedFrom: null, callerName: null, callbackSequence: 0,
+    ...fields,
+  };
+}

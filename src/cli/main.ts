@@ -1,0 +1,60 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { startSwitchboard } from '../app.js';
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number greater than 0');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+const program = new Command('switchboard').description('Self-hosted, Twilio-compatible programmable voice server');
+
+program
+  .command('serve')
+  .description('Run the server: Twilio REST API 2010-04-01 and the simulated phone network')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', port, 8080)
+  .option('--data-dir <dir>', 'where the SQLite database and the generated account live', './.switchboard')
+  .option('--time-scale <x>', 'multiply every wait the server times (0.01 makes a 30 s Pause last 0.3 s)', positiveNumber, 1)
+  .action(async (options: { host: string; port: number; dataDir: string; timeScale: number }) => {
+    const server = await startSwitchboard({
+      host: options.host,
+      port: options.port,
+      dataDir: resolve(options.dataDir),
+      timeScale: options.timeScale,
+      accountSid: process.env.SWITCHBOARD_ACCOUNT_SID || undefined,
+      authToken: process.env.SWITCHBOARD_AUTH_TOKEN || undefined,
+    });
+    if (server.accountGenerated) {
+      // Printed once, on the start that generated it; it is kept in the data dir.
+      process.stdout.write(
+        `\nGenerated an account (stored in ${resolve(options.dataDir)}/account.json):\n` +
+          `  SWITCHBOARD_ACCOUNT_SID=${server.accountSid}\n  SWITCHBOARD_AUTH_TOKEN=${server.authToken}\n\n`,
+      );
+    }
+    process.stdout.write(`Switchboard listening on ${server.url}\n`);
+    const stop = (signal: string) => {
+      process.stdout.write(`${signal}: draining\n`);
+      server.close().then(
+        () => process.exit(0),
+        (error) => {
+          process.stderr.write(`shutdown failed: ${(error as Error).stack}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  process.stderr.write(`switchboard: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,164 @@
+import type { CallRecord, HttpMethod } from '../domain/call.js';
+import type { Media } from '../ports/carrier.js';
+import type { Clock } from '../ports/clock.js';
+import { parseTwiml } from '../twiml/parse-twiml.js';
+import { TwimlError, type Verb } from '../twiml/verbs.js';
+import { runVerb, VERBS } from '../verbs/index.js';
+import type { VerbContext } from '../verbs/verb-context.js';
+import type { CallInput } from './call-input.js';
+import { voiceParams } from './webhook-params.js';
+
+/** Where the next TwiML document comes from: a URL to request, or inline TwiML. */
+export interface DocumentSource {
+  url: string | null;
+  method: HttpMethod;
+  twiml: string | null;
+  /** Extra request parameters (a verb's `Digits`, …) on top of the standard ones. */
+  params?: Record<string, string>;
+  fallbackUrl?: string | null;
+  fallbackMethod?: HttpMethod;
+}
+
+export type TwimlFetchResult =
+  | { ok: true; body: string; url: string; contentType: string }
+  | { ok: false; code: number; message: string; status?: number; responseBody?: string };
+
+/** The slice of the webhook client the runner needs. */
+export interface TwimlFetcher {
+  fetchTwiml(request: {
+    url: string; method: HttpMethod; params: Record<string, string>; authToken: string; signal?: AbortSignal;
+  }): Promise<TwimlFetchResult>;
+}
+
+export interface NotificationInput {
+  code: number;
+  message: string;
+  level: 0 | 1;
+  requestUrl?: string;
+  requestMethod?: string;
+  requestVariables?: Record<string, string>;
+  responseBody?: string;
+}
+
+/** What the runner needs from its call; it never changes call state itself. */
+export interface ProgramEnv {
+  call(): CallRecord;
+  readonly media: Media;
+  readonly input: CallInput;
+  readonly clock: Clock;
+  readonly fetcher: TwimlFetcher;
+  readonly authToken: string;
+  /** Asks the session to answer the call (inbound); resolves once it is in progress. */
+  ensureAnswered(): Promise<void>;
+  notify(notification: NotificationInput): void;
+}
+
+/** How a program ended, for the session to act on. */
+export type ProgramEnd = { type: 'hangup' } | { type: 'reject'; reason: 'busy' | 'rejected' };
+
+interface LoadedDocument {
+  verbs: Verb[];
+  /** URL the document came from (after redirects); null for inline TwiML. */
+  url: string | null;
+}
+
+/** Twilio's spoken message when an app's TwiML cannot be used (xml-and-errors.md §4b). */
+const APPLICATION_ERROR = 'We are sorry, an application error has occurred. Goodbye.';
+
+/**
+ * Runs TwiML documents one after another, as Twilio does (twiml-voice.md §1): verbs top to
+ * bottom; a verb that requests a URL (`action`, `<Redirect>`) replaces the document; when the
+ * document runs out, the call hangs up. Rejects with the signal's reason when aborted.
+ */
+export async function runProgram(env: ProgramEnv, first: DocumentSource, signal: AbortSignal): Promise<ProgramEnd> {
+  let source = first;
+  for (;;) {
+    const document = await loadDocument(env, source, signal);
+    if (!document) return applicationError(env, signal);
+    const outcome = await runVerbs(env, document.verbs, signal);
+    if (outcome.type !== 'fetch') return outcome.type === 'end' ? { type: 'hangup' } : outcome;
+    const url = resolveUrl(outcome.url, document.url);
+    if (!url) {
+      env.notify({ code: 11100, level: 0, message: `Invalid URL "${outcome.url}": a relative URL needs a document URL to resolve against (inline TwiML has none)` });
+      return applicationError(env, signal);
+    }
+    source = { url, method: outcome.method, twiml: null, params: outcome.params };
+  }
+}
+
+type VerbsEnd = ProgramEnd | { type: 'end' } | { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string> };
+
+async function runVerbs(env: ProgramEnv, verbs: Verb[], signal: AbortSignal): Promise<VerbsEnd> {
+  const ctx: VerbContext = {
+    media: env.media,
+    clock: env.clock,
+    input: env.input,
+    signal,
+    warn: (code, message) => env.notify({ code, message, level: 1 }),
+  };
+  for (const verb of verbs) {
+    if (signal.aborted) throw signal.reason;
+    if (VERBS[verb.kind].answers) await env.ensureAnswered();
+    const outcome = await runVerb(verb, ctx);
+    if (outcome.type !== 'next') return outcome;
+  }
+  return { type: 'end' };
+}
+
+async function loadDocument(env: ProgramEnv, source: DocumentSource, signal: AbortSignal): Promise<LoadedDocument | null> {
+  if (source.url === null) return parse(env, source.twiml ?? '', null);
+  const params = { ...voiceParams(env.call()), ...source.params };
+  const primary = await request(env, source.url, source.method, params, signal);
+  if (primary.ok) return primary.document;
+  if (!source.fallbackUrl) return null;
+  const fallbackParams = { ...params, ErrorCode: String(primary.code), ErrorUrl: source.url };
+  const fallback = await request(env, source.fallbackUrl, source.fallbackMethod ?? 'POST', fallbackParams, signal);
+  return fallback.ok ? fallback.document : null;
+}
+
+type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: number };
+
+/** One TwiML request; every failure becomes a Notification on the call (11200, 12100, …). */
+async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<Attempt> {
+  const result = await env.fetcher.fetchTwiml({ url, method, params, authToken: env.authToken, signal });
+  if (signal.aborted) throw signal.reason;
+  if (!result.ok) {
+    env.notify({
+      code: result.code, level: 0, message: result.message, requestUrl: url, requestMethod: method,
+      requestVariables: params, responseBody: result.responseBody,
+    });
+    return { ok: false, code: result.code };
+  }
+  const document = parse(env, result.body, result.url, { url, method, params });
+  return document ? { ok: true, document } : { ok: false, code: 12100 };
+}
+
+function parse(env: ProgramEnv, xml: string, url: string | null, request?: { url: string; method: string; params: Record<string, string> }): LoadedDocument | null {
+  try {
+    const document = parseTwiml(xml);
+    for (const warning of document.warnings) env.notify({ code: warning.code, message: warning.message, level: 1, requestUrl: request?.url });
+    return { verbs: document.verbs, url };
+  } catch (error) {
+    if (!(error instanceof TwimlError)) throw error;
+    env.notify({
+      code: error.code, level: 0, message: error.message, requestUrl: request?.url, requestMethod: request?.method,
+      requestVariables: request?.params, responseBody: xml.slice(0, 65536),
+    });
+    return null;
+  }
+}
+
+async function applicationError(env: ProgramEnv, signal: AbortSignal): Promise<ProgramEnd> {
+  await env.ensureAnswered();
+  await env.media.say(APPLICATION_ERROR, { voice: 'woman', language: 'en' }, signal);
+  return { type: 'hangup' };
+}
+
+/** Resolves a verb's URL against the current document's URL (twiml-voice.md §1). */
+function resolveUrl(url: string, base: string | null): string | null {
+  try {
+    return new URL(url, base ?? undefined).toString();
+  } catch {
+    return null;
+  }
+}

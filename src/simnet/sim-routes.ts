@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../api/auth.js';
+import type { CallService } from '../calls/call-service.js';
+import { badRequest, notFound, TwilioError } from '../domain/errors.js';
+import { isE164 } from '../domain/phone-format.js';
+import type { SimNetwork } from './sim-network.js';
+
+const ANSWERS = ['answer', 'busy', 'no-answer', 'fail'] as const;
+type CallParams = { Params: { callSid: string } };
+
+/**
+ * The simulated network's HTTP API (`/sim/v1`, JSON, same Basic auth as the REST API): script
+ * the phones, read what the far end heard, press keys, speak, hang up, place inbound calls.
+ */
+export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, sim: SimNetwork): void {
+  const body = (request: FastifyRequest) => (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+
+  /** The live (or logged) simulated call, if it belongs to the caller's account. */
+  const simCall = async (request: FastifyRequest<CallParams>) => {
+    const account = await auth.authenticate(request);
+    await calls.fetch(account, request.params.callSid);
+    return request.params.callSid;
+  };
+  const act = (done: boolean, what: string) => {
+    if (!done) throw new TwilioError(409, 21220, `The call is not live: cannot ${what}`);
+    return { ok: true };
+  };
+
+  app.put<{ Params: { number: string } }>('/sim/v1/phones/:number', async (request) => {
+    await auth.authenticate(request);
+    const number = request.params.number.trim();
+    if (!isE164(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number`);
+    const { answer = 'answer', answerAfterMs } = body(request);
+    if (!ANSWERS.includes(answer as never)) throw badRequest(undefined, `answer must be one of ${ANSWERS.join(', ')}`);
+    if (answerAfterMs !== undefined && (typeof answerAfterMs !== 'number' || !(answerAfterMs >= 0))) {
+      throw badRequest(undefined, 'answerAfterMs must be a number of milliseconds ≥ 0');
+    }
+    const config = { answer: answer as (typeof ANSWERS)[number], answerAfterMs: answerAfterMs as number | undefined };
+    sim.configurePhone(number, config);
+    return { number, ...sim.phone(number) };
+  });
+
+  app.get<CallParams>('/sim/v1/calls/:callSid', async (request) => {
+    const sid = await simCall(request);
+    const heard = sim.heard(sid);
+    if (!heard) throw notFound(request.url);
+    return heard;
+  });
+
+  app.post<CallParams>('/sim/v1/calls/:callSid/digits', async (request) => {
+    const sid = await simCall(request);
+    const { digits } = body(request);
+    if (typeof digits !== 'string' || !/^[0-9A-D#*]+$/.test(digits)) throw badRequest(21206, 'digits must be a string of 0-9, A-D, # and *');
+    return act(sim.pressDigits(sid, digits), 'press digits');
+  });
+
+  app.post<CallParams>('/sim/v1/calls/:callSid/speech', async (request) => {
+    const sid = await simCall(request);
+    const { text } = body(request);
+    if (typeof text !== 'string' || text.trim() === '') throw badRequest(undefined, 'text must be a non-empty string');
+    return act(sim.speak(sid, text), 'speak');
+  });
+
+  app.post<CallParams>('/sim/v1/calls/:callSid/hangup', async (request) => {
+    const sid = await simCall(request);
+    return act(sim.hangup(sid), 'hang up');
+  });
+
+  app.post('/sim/v1/calls', async (request, reply) => {
+    await auth.authenticate(request);
+    const { from, to } = body(request);
+    if (typeof to !== 'string' || !isE164(to)) throw badRequest(21211, "'to' must be an E.164 number provisioned through IncomingPhoneNumbers");
+    if (typeof from !== 'string' || from.trim() === '') throw badRequest(21213, "'from' is required");
+    const callSid = await sim.placeInbound(from, to);
+    return reply.code(201).send({ callSid });
+  });
+}

@@ -1,0 +1,373 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
+import type { CallFilter, NewCallback, PageRequest, QueuedCallback, Store, TimeRange } from '../../ports/store.js';
+import { applyMigrations } from './migrations.js';
+
+/**
+ * The embedded Store: one SQLite file (or `':memory:'`), through better-sqlite3.
+ *
+ * better-sqlite3 is synchronous; the methods are `async` only to fit the port, so a
+ * constraint violation still surfaces as a rejected promise. Every fixed statement is
+ * prepared once in `migrate()` (the tables must exist first): fetching a call is on the hot
+ * path of every REST request and every session step. List queries vary with their filters
+ * and are prepared once per distinct shape.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Db;
+  private stmts: Statements | null = null;
+  private readonly listCache = new Map<string, Statement>();
+
+  /** @param path a file path (its parent directory is created) or `':memory:'`. */
+  constructor(readonly path: string) {
+    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
+      mkdirSync(dirname(path), { recursive: true });
+    }
+    this.db = new Database(path);
+    // WAL lets readers (REST lists) run while a session writes; NORMAL sync is durable
+    // across process crashes in WAL mode and only risks the last commits on power loss.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    // Another process (a CLI command, a second node on the same file) may hold the write
+    // lock briefly; wait for it instead of failing with SQLITE_BUSY.
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.db);
+    // Refreshes planner statistics for tables that changed a lot since they were last
+    // analysed, within a bounded cost (the form SQLite recommends at connection open).
+    this.db.pragma('optimize = 0x10002');
+    this.stmts ??= prepareStatements(this.db);
+  }
+
+  async close(): Promise<void> {
+    this.stmts = null;
+    this.listCache.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- accounts ----------------------------------------------------------------------
+
+  async getAccount(sid: string): Promise<AccountRecord | null> {
+    const row = this.s.getAccount.get(sid) as AccountRow | undefined;
+    return row ? { sid: row.sid, authToken: row.auth_token, friendlyName: row.friendly_name, dateCreated: row.date_created } : null;
+  }
+
+  async putAccount(account: AccountRecord): Promise<void> {
+    this.s.putAccount.run({ sid: account.sid, auth_token: account.authToken, friendly_name: account.friendlyName, date_created: account.dateCreated });
+  }
+
+  // ---- calls -------------------------------------------------------------------------
+
+  async insertCall(call: CallRecord): Promise<void> {
+    this.s.insertCall.run(callParams(call));
+  }
+
+  async saveCall(call: CallRecord, callbacks: NewCallback[] = []): Promise<void> {
+    const s = this.s;
+    // One transaction: the status and the callbacks announcing it commit together or not at
+    // all (design.md, "Nothing is lost"). The upsert keeps the row's seq, so a saved call
+    // keeps its place in the list (INSERT OR REPLACE would delete and re-number it).
+    this.db.transaction(() => {
+      s.upsertCall.run(callParams(call));
+      for (const cb of callbacks) s.insertCallback.run(callbackParams(cb));
+    })();
+  }
+
+  async getCall(accountSid: string, sid: string): Promise<CallRecord | null> {
+    const row = this.s.getCall.get(sid, accountSid) as CallRow | undefined;
+    return row ? rowToCall(row) : null;
+  }
+
+  async listCalls(filter: CallFilter, page: PageRequest): Promise<CallRecord[]> {
+    const where = ['account_sid = ?'];
+    const params: unknown[] = [filter.accountSid];
+    // Without ANALYZE statistics SQLite may pick the status index even when a To/From/parent
+    // filter is far more selective (a status matches thousands of calls, a number a few). A
+    // unary `+` keeps status out of index choice in that case (sqlite.org/optoverview.html).
+    const selective = filter.to !== undefined || filter.from !== undefined || filter.parentCallSid !== undefined;
+    const exact: [string, string | undefined][] = [
+      ['to_number', filter.to], ['from_number', filter.from], ['parent_call_sid', filter.parentCallSid],
+      [selective ? '+status' : 'status', filter.status],
+    ];
+    for (const [column, value] of exact) {
+      if (value !== undefined) { where.push(`${column} = ?`); params.push(value); }
+    }
+    addRange(where, params, 'start_time', filter.startTime);
+    addRange(where, params, 'end_time', filter.endTime);
+    const rows = this.page('calls', CALL_COLUMNS, where, params, page, true) as CallRow[];
+    return rows.map(rowToCall);
+  }
+
+  async deleteCall(accountSid: string, sid: string): Promise<boolean> {
+    const s = this.s;
+    // The call's Notifications are its subresource: they go with it.
+    return this.db.transaction(() => {
+      const deleted = s.deleteCall.run(sid, accountSid).changes > 0;
+      if (deleted) s.deleteCallNotifications.run(sid, accountSid);
+      return deleted;
+    })();
+  }
+
+  async listLiveCalls(): Promise<CallRecord[]> {
+    return (this.s.listLiveCalls.all() as CallRow[]).map(rowToCall);
+  }
+
+  // ---- notifications -----------------------------------------------------------------
+
+  async insertNotification(n: NotificationRecord): Promise<void> {
+    this.s.insertNotification.run({
+      sid: n.sid, account_sid: n.accountSid, call_sid: n.callSid, log: n.log, error_code: n.errorCode,
+      message_text: n.messageText, message_date: n.messageDate, request_method: n.requestMethod,
+      request_url: n.requestUrl, request_variables: n.requestVariables, response_body: n.responseBody,
+      response_headers: n.responseHeaders, date_created: n.dateCreated,
+    });
+  }
+
+  async listNotifications(accountSid: string, callSid: string): Promise<NotificationRecord[]> {
+    return (this.s.listNotifications.all(callSid, accountSid) as NotificationRow[]).map((r) => ({
+      sid: r.sid, accountSid: r.account_sid, callSid: r.call_sid, log: r.log as 0 | 1, errorCode: r.error_code,
+      messageText: r.message_text, messageDate: r.message_date, requestMethod: r.request_method,
+      requestUrl: r.request_url, requestVariables: r.request_variables, responseBody: r.response_body,
+      responseHeaders: r.response_headers, dateCreated: r.date_created,
+    }));
+  }
+
+  // ---- phone numbers -----------------------------------------------------------------
+
+  async insertPhoneNumber(number: PhoneNumberRecord): Promise<void> {
+    this.s.insertPhoneNumber.run(phoneNumberParams(number));
+  }
+
+  async updatePhoneNumber(number: PhoneNumberRecord): Promise<void> {
+    this.s.updatePhoneNumber.run(phoneNumberParams(number));
+  }
+
+  async getPhoneNumber(accountSid: string, sid: string): Promise<PhoneNumberRecord | null> {
+    const row = this.s.getPhoneNumber.get(sid, accountSid) as PhoneNumberRow | undefined;
+    return row ? rowToPhoneNumber(row) : null;
+  }
+
+  async findPhoneNumber(phoneNumber: string): Promise<PhoneNumberRecord | null> {
+    const row = this.s.findPhoneNumber.get(phoneNumber) as PhoneNumberRow | undefined;
+    return row ? rowToPhoneNumber(row) : null;
+  }
+
+  async listPhoneNumbers(accountSid: string, filter: { phoneNumber?: string }, page: PageRequest): Promise<PhoneNumberRecord[]> {
+    const where = ['account_sid = ?'];
+    const params: unknown[] = [accountSid];
+    if (filter.phoneNumber !== undefined) { where.push('phone_number = ?'); params.push(filter.phoneNumber); }
+    return (this.page('phone_numbers', PHONE_NUMBER_COLUMNS, where, params, page, false) as PhoneNumberRow[]).map(rowToPhoneNumber);
+  }
+
+  async deletePhoneNumber(accountSid: string, sid: string): Promise<boolean> {
+    return this.s.deletePhoneNumber.run(sid, accountSid).changes > 0;
+  }
+
+  // ---- callback outbox ---------------------------------------------------------------
+
+  async pendingCallbacks(limit: number): Promise<QueuedCallback[]> {
+    return (this.s.pendingCallbacks.all(Math.max(0, Math.trunc(limit))) as CallbackRow[]).map((r) => ({
+      id: r.id, callSid: r.call_sid, accountSid: r.account_sid, sequenceNumber: r.sequence_number, url: r.url,
+      method: r.method as QueuedCallback['method'], params: JSON.parse(r.params) as Record<string, string>,
+      attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+    }));
+  }
+
+  async markCallbackDelivered(id: number): Promise<void> {
+    this.s.markDelivered.run(id);
+  }
+
+  async markCallbackFailed(id: number, nextAttemptAt: number | null): Promise<void> {
+    if (nextAttemptAt === null) this.s.markAbandoned.run(id);
+    else this.s.markRetry.run(nextAttemptAt, id);
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private get s(): Statements {
+    if (this.stmts) return this.stmts;
+    throw new Error(this.db.open ? 'SqliteStore: call migrate() before using the store' : 'SqliteStore is closed');
+  }
+
+  /**
+   * One page of `table` in list order (`newestFirst`: seq descending). An anchor sid is
+   * looked up within the same account; when it is unknown the sub-select yields NULL, every
+   * comparison with NULL is false, and the page is empty, as the port asks.
+   */
+  private page(table: 'calls' | 'phone_numbers', columns: string, where: string[], params: unknown[], page: PageRequest, newestFirst: boolean): unknown[] {
+    const anchor = `(SELECT seq FROM ${table} WHERE sid = ? AND account_sid = ?)`;
+    const limit = Math.max(0, Math.trunc(page.limit));
+    const accountSid = params[0];
+    let order = newestFirst ? 'DESC' : 'ASC';
+    let tail = 'LIMIT ?';
+    let reverse = false;
+    const args = [...params];
+    if (page.afterSid !== undefined) {
+      where = [...where, `seq ${newestFirst ? '<' : '>'} ${anchor}`];
+      args.push(page.afterSid, accountSid);
+      args.push(limit);
+    } else if (page.beforeSid !== undefined) {
+      // The `limit` rows nearest the anchor on the other side: read them walking away from
+      // it, then flip them back into list order.
+      where = [...where, `seq ${newestFirst ? '>' : '<'} ${anchor}`];
+      args.push(page.beforeSid, accountSid);
+      order = newestFirst ? 'ASC' : 'DESC';
+      reverse = true;
+      args.push(limit);
+    } else {
+      tail = 'LIMIT ? OFFSET ?';
+      args.push(limit, Math.max(0, Math.trunc(page.offset ?? 0)));
+    }
+    const sql = `SELECT ${columns} FROM ${table} WHERE ${where.join(' AND ')} ORDER BY seq ${order} ${tail}`;
+    let stmt = this.listCache.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.listCache.set(sql, stmt);
+    }
+    const rows = stmt.all(...args);
+    return reverse ? rows.reverse() : rows;
+  }
+}
+
+/** Half-open `gte <= t < lt`; any range (even `{}`) excludes rows whose time is null. */
+function addRange(where: string[], params: unknown[], column: string, range: TimeRange | undefined): void {
+  if (!range) return;
+  where.push(`${column} IS NOT NULL`);
+  if (range.gte !== undefined) { where.push(`${column} >= ?`); params.push(range.gte); }
+  if (range.lt !== undefined) { where.push(`${column} < ?`); params.push(range.lt); }
+}
+
+// ---- statements ------------------------------------------------------------------------
+
+const CALL_COLUMNS = 'sid, account_sid, parent_call_sid, to_number, from_number, phone_number_sid, status, direction, '
+  + 'date_created, date_updated, start_time, answered_at, end_time, duration, answered_by, forwarded_from, caller_name, callback_sequence, config';
+const CALL_VALUES = '@sid, @account_sid, @parent_call_sid, @to_number, @from_number, @phone_number_sid, @status, @direction, '
+  + '@date_created, @date_updated, @start_time, @answered_at, @end_time, @duration, @answered_by, @forwarded_from, @caller_name, @callback_sequence, @config';
+/** Everything but the identity (sid, account, creation time) may change on save. */
+const CALL_UPDATES = ['parent_call_sid', 'to_number', 'from_number', 'phone_number_sid', 'status', 'direction', 'date_updated',
+  'start_time', 'answered_at', 'end_time', 'duration', 'answered_by', 'forwarded_from', 'caller_name', 'callback_sequence', 'config']
+  .map((c) => `${c} = excluded.${c}`).join(', ');
+const PHONE_NUMBER_COLUMNS = 'sid, account_sid, phone_number, friendly_name, voice_url, voice_method, voice_fallback_url, '
+  + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated';
+const NOTIFICATION_COLUMNS = 'sid, account_sid, call_sid, log, error_code, message_text, message_date, request_method, '
+  + 'request_url, request_variables, response_body, response_headers, date_created';
+const at = (columns: string): string => columns.split(', ').map((c) => `@${c}`).join(', ');
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function prepareStatements(db: Db) {
+  return {
+    getAccount: db.prepare('SELECT sid, auth_token, friendly_name, date_created FROM accounts WHERE sid = ?'),
+    putAccount: db.prepare(`INSERT INTO accounts (sid, auth_token, friendly_name, date_created)
+      VALUES (@sid, @auth_token, @friendly_name, @date_created)
+      ON CONFLICT (sid) DO UPDATE SET auth_token = excluded.auth_token, friendly_name = excluded.friendly_name,
+        date_created = excluded.date_created`),
+    insertCall: db.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES})`),
+    upsertCall: db.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES})
+      ON CONFLICT (sid) DO UPDATE SET ${CALL_UPDATES}`),
+    getCall: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE sid = ? AND account_sid = ?`),
+    deleteCall: db.prepare('DELETE FROM calls WHERE sid = ? AND account_sid = ?'),
+    listLiveCalls: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE status IN ('queued', 'ringing', 'in-progress') ORDER BY seq`),
+    insertNotification: db.prepare(`INSERT INTO notifications (${NOTIFICATION_COLUMNS}) VALUES (${at(NOTIFICATION_COLUMNS)})`),
+    listNotifications: db.prepare(`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE call_sid = ? AND account_sid = ? ORDER BY seq`),
+    deleteCallNotifications: db.prepare('DELETE FROM notifications WHERE call_sid = ? AND account_sid = ?'),
+    insertPhoneNumber: db.prepare(`INSERT INTO phone_numbers (${PHONE_NUMBER_COLUMNS}) VALUES (${at(PHONE_NUMBER_COLUMNS)})`),
+    updatePhoneNumber: db.prepare(`UPDATE phone_numbers SET phone_number = @phone_number, friendly_name = @friendly_name,
+      voice_url = @voice_url, voice_method = @voice_method, voice_fallback_url = @voice_fallback_url,
+      voice_fallback_method = @voice_fallback_method, status_callback = @status_callback,
+      status_callback_method = @status_callback_method, date_updated = @date_updated
+      WHERE sid = @sid AND account_sid = @account_sid`),
+    getPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE sid = ? AND account_sid = ?`),
+    findPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE phone_number = ?`),
+    deletePhoneNumber: db.prepare('DELETE FROM phone_numbers WHERE sid = ? AND account_sid = ?'),
+    // A new callback is due at once (next_attempt_at 0): the store has no Clock, and 0 is
+    // "due" under any clock, real or simulated.
+    insertCallback: db.prepare(`INSERT INTO callback_outbox (call_sid, account_sid, sequence_number, url, method, params, next_attempt_at)
+      VALUES (@call_sid, @account_sid, @sequence_number, @url, @method, @params, 0)`),
+    pendingCallbacks: db.prepare(`SELECT id, call_sid, account_sid, sequence_number, url, method, params, attempts, next_attempt_at
+      FROM callback_outbox WHERE state = 'pending' ORDER BY id LIMIT ?`),
+    markDelivered: db.prepare(`UPDATE callback_outbox SET state = 'delivered' WHERE id = ?`),
+    // Only a pending row counts a failure: a late failure report from a racing attempt must
+    // not relabel a callback that another attempt already delivered.
+    markRetry: db.prepare(`UPDATE callback_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending'`),
+    markAbandoned: db.prepare(`UPDATE callback_outbox SET attempts = attempts + 1, state = 'abandoned' WHERE id = ? AND state = 'pending'`),
+  };
+}
+
+// ---- rows ------------------------------------------------------------------------------
+
+interface AccountRow { sid: string; auth_token: string; friendly_name: string; date_created: number }
+
+interface CallRow {
+  sid: string; account_sid: string; parent_call_sid: string | null; to_number: string; from_number: string;
+  phone_number_sid: string | null; status: string; direction: string; date_created: number; date_updated: number;
+  start_time: number | null; answered_at: number | null; end_time: number | null; duration: number | null; answered_by: string | null;
+  forwarded_from: string | null; caller_name: string | null; callback_sequence: number; config: string;
+}
+
+interface NotificationRow {
+  sid: string; account_sid: string; call_sid: string; log: number; error_code: number; message_text: string;
+  message_date: number; request_method: string | null; request_url: string | null; request_variables: string | null;
+  response_body: string | null; response_headers: string | null; date_created: number;
+}
+
+interface PhoneNumberRow {
+  sid: string; account_sid: string; phone_number: string; friendly_name: string; voice_url: string | null;
+  voice_method: string; voice_fallback_url: string | null; voice_fallback_method: string; status_callback: string | null;
+  status_callback_method: string; date_created: number; date_updated: number;
+}
+
+interface CallbackRow {
+  id: number; call_sid: string; account_sid: string; sequence_number: number; url: string; method: string;
+  params: string; attempts: number; next_attempt_at: number;
+}
+
+function callParams(c: CallRecord): Record<string, unknown> {
+  return {
+    sid: c.sid, account_sid: c.accountSid, parent_call_sid: c.parentCallSid, to_number: c.to, from_number: c.from,
+    phone_number_sid: c.phoneNumberSid, status: c.status, direction: c.direction, date_created: c.dateCreated,
+    date_updated: c.dateUpdated, start_time: c.startTime, answered_at: c.answeredAt, end_time: c.endTime, duration: c.duration,
+    answered_by: c.answeredBy, forwarded_from: c.forwardedFrom, caller_name: c.callerName,
+    callback_sequence: c.callbackSequence, config: JSON.stringify(c.config),
+  };
+}
+
+function rowToCall(r: CallRow): CallRecord {
+  return {
+    sid: r.sid, accountSid: r.account_sid, parentCallSid: r.parent_call_sid, to: r.to_number, from: r.from_number,
+    phoneNumberSid: r.phone_number_sid, status: r.status as CallRecord['status'], direction: r.direction as CallRecord['direction'],
+    dateCreated: r.date_created, dateUpdated: r.date_updated, startTime: r.start_time, answeredAt: r.answered_at, endTime: r.end_time,
+    duration: r.duration, answeredBy: r.answered_by, forwardedFrom: r.forwarded_from, callerName: r.caller_name,
+    callbackSequence: r.callback_sequence, config: JSON.parse(r.config) as CallRecord['config'],
+  };
+}
+
+function callbackParams(cb: NewCallback): Record<string, unknown> {
+  return {
+    call_sid: cb.callSid, account_sid: cb.accountSid, sequence_number: cb.sequenceNumber, url: cb.url,
+    method: cb.method, params: JSON.stringify(cb.params),
+  };
+}
+
+function phoneNumberParams(n: PhoneNumberRecord): Record<string, unknown> {
+  return {
+    sid: n.sid, account_sid: n.accountSid, phone_number: n.phoneNumber, friendly_name: n.friendlyName,
+    voice_url: n.voiceUrl, voice_method: n.voiceMethod, voice_fallback_url: n.voiceFallbackUrl,
+    voice_fallback_method: n.voiceFallbackMethod, status_callback: n.statusCallback,
+    status_callback_method: n.statusCallbackMethod, date_created: n.dateCreated, date_updated: n.dateUpdated,
+  };
+}
+
+function rowToPhoneNumber(r: PhoneNumberRow): PhoneNumberRecord {
+  type M = PhoneNumberRecord['voiceMethod'];
+  return {
+    sid: r.sid, accountSid: r.account_sid, phoneNumber: r.phone_number, friendlyName: r.friendly_name,
+    voiceUrl: r.voice_url, voiceMethod: r.voice_method as M, voiceFallbackUrl: r.voice_fallback_url,
+    voiceFallbackMethod: r.voice_fallback_method as M, statusCallback: r.status_callback,
+    statusCallbackMethod: r.status_callback_method as M, dateCreated: r.date_created, dateUpdated: r.date_updated,
+  };
+}

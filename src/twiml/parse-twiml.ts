@@ -1,0 +1,294 @@
+import { readBoolean, readEnum, readInteger, readMethod, readText, type Warn } from './attributes.js';
+import {
+  TwimlError,
+  type GatherVerb,
+  type HangupVerb,
+  type PauseVerb,
+  type PlayVerb,
+  type PromptVerb,
+  type RedirectVerb,
+  type RejectVerb,
+  type SayVerb,
+  type TwimlDocument,
+  type TwimlWarning,
+  type Verb,
+} from './verbs.js';
+import { readXml, type XmlElement } from './xml.js';
+
+/**
+ * Parses a TwiML voice document into typed verbs, in document order.
+ *
+ * Follows Twilio's TwiML Voice docs (https://www.twilio.com/docs/voice/twiml; reference:
+ * twiml-voice.md §1–3) and error dictionary (xml-and-errors.md §4b):
+ * - not well-formed XML, or an empty body → TwimlError 12100;
+ * - root element other than `<Response>` → TwimlError 12102;
+ * - an element Switchboard cannot execute (unknown, or a real verb not implemented yet, or a
+ *   verb other than Say/Play/Pause inside `<Gather>`, or text directly under `<Response>`)
+ *   → TwimlError 12200: running the rest of the document would not be what the app meant;
+ * - a bad attribute value → a warning with Twilio's code, and the attribute's default.
+ * Names of elements and attributes are case-sensitive; unknown attributes are ignored.
+ * Parsing never executes anything.
+ */
+export function parseTwiml(xml: string): TwimlDocument {
+  const root = readXml(xml);
+  if (root.name !== 'Response') {
+    throw new TwimlError(12102, `The root element must be <Response>, not <${root.name}>`);
+  }
+  const warnings: TwimlWarning[] = [];
+  const warn: Warn = (w) => warnings.push(w);
+  const verbs: Verb[] = [];
+  for (const child of root.children) {
+    if (typeof child === 'string') {
+      if (!isBlank(child)) throw new TwimlError(12200, `Text is not allowed directly inside <Response>: "${clip(child)}"`);
+      continue;
+    }
+    const verb = parseVerb(child, warn);
+    if (verb) verbs.push(verb);
+  }
+  return { verbs, warnings };
+}
+
+/** Real TwiML verbs Switchboard cannot run yet (twiml-voice.md §2). `Prompt`/`Queue` are only valid nested. */
+const NOT_SUPPORTED = new Set([
+  'Dial', 'Record', 'Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo', 'Prompt', 'Queue',
+]);
+const SUPPORTED = ['Say', 'Play', 'Pause', 'Redirect', 'Hangup', 'Reject', 'Gather'];
+
+/** Returns null when the verb is dropped with a warning (e.g. `<Say>` with no text). */
+function parseVerb(el: XmlElement, warn: Warn): Verb | null {
+  switch (el.name) {
+    case 'Say': return parseSay(el, warn, false);
+    case 'Play': return parsePlay(el, warn);
+    case 'Pause': return parsePause(el, warn);
+    case 'Redirect': return parseRedirect(el, warn);
+    case 'Hangup': return parseHangup(el, warn);
+    case 'Reject': return parseReject(el, warn);
+    case 'Gather': return parseGather(el, warn);
+    default: throw new TwimlError(12200, unsupported(el.name));
+  }
+}
+
+function unsupported(name: string): string {
+  if (NOT_SUPPORTED.has(name)) return `<${name}> is not supported by Switchboard yet`;
+  const near = [...SUPPORTED, ...NOT_SUPPORTED].find((v) => v.toLowerCase() === name.toLowerCase());
+  // A common slip: `<say>`. Twilio's names are case-sensitive, so it is an error, but say why.
+  return near ? `<${name}> is not a TwiML verb (names are case-sensitive: did you mean <${near}>?)` : `<${name}> is not a TwiML verb`;
+}
+
+// ---- <Say> ------------------------------------------------------------------------------------
+
+/** SSML elements Twilio accepts inside `<Say>` (twiml-voice.md §2). */
+const SSML = new Set(['break', 'emphasis', 'lang', 'p', 'phoneme', 'prosody', 's', 'say-as', 'sub', 'w']);
+/** Twilio's `<Say>` length limits: 4096 characters, 3000 for Amazon Polly voices (error 13521). */
+const SAY_LIMIT = 4096;
+const SAY_LIMIT_POLLY = 3000;
+
+/**
+ * `<Say voice language loop>`. `nested` is true inside `<Gather>`, where Twilio reports a bad
+ * loop as 13322 ("Gather->Say: Invalid loop value") instead of 13510.
+ */
+function parseSay(el: XmlElement, warn: Warn, nested: boolean): SayVerb | null {
+  const voice = readText(el.attrs, 'voice', 'man');
+  const language = readText(el.attrs, 'language', 'en');
+  const loop = readInteger(el.attrs, { verb: 'Say', name: 'loop', code: nested ? 13322 : 13510, fallback: 1, min: 0 }, warn);
+  const text = spokenText(el, warn);
+  if (text === '') {
+    warn({ code: 13520, message: '<Say> has no text to speak; skipped' });
+    return null;
+  }
+  const limit = voice.startsWith('Polly.') ? SAY_LIMIT_POLLY : SAY_LIMIT;
+  const length = [...text].length;
+  if (length > limit) {
+    // Dropped rather than truncated: speaking half a sentence is worse than a visible warning.
+    warn({ code: 13521, message: `<Say> text is ${length} characters, over the ${limit}-character limit for voice "${voice}"; skipped` });
+    return null;
+  }
+  return { kind: 'Say', text, voice, language, loop };
+}
+
+/** Marks an SSML element boundary while flattening; NUL cannot occur in decoded XML text. */
+const BOUNDARY = '\u0000';
+
+/**
+ * The words of a `<Say>`: its text plus the text inside SSML children, in order, with XML
+ * whitespace collapsed. An element boundary counts as a word break (the SDK writes
+ * `<Say>Hi<emphasis>there</emphasis></Say>` with no spaces), except before punctuation, so that
+ * `<emphasis>now</emphasis>!` reads "now!". `<sub alias>` contributes its text, not the alias.
+ */
+function spokenText(say: XmlElement, warn: Warn): string {
+  const parts: string[] = [];
+  const walk = (el: XmlElement): void => {
+    for (const child of el.children) {
+      if (typeof child === 'string') {
+        parts.push(child);
+        continue;
+      }
+      if (!SSML.has(child.name)) {
+        warn({ code: 12200, message: `<${child.name}> is not an SSML element allowed in <Say>; its text is spoken` });
+      }
+      parts.push(BOUNDARY);
+      walk(child);
+      parts.push(BOUNDARY);
+    }
+  };
+  walk(say);
+  return parts
+    .join('')
+    .replace(/\u0000+(?=[ \t\r\n.,!?;:)]|$)/g, '')
+    .replace(/(?<=^|[ \t\r\n(])\u0000+/g, '')
+    .replace(/\u0000+/g, ' ')
+    .replace(/[ \t\r\n]+/g, ' ')
+    .trim();
+}
+
+// ---- <Play>, <Pause> ----------------------------------------------------------------------------
+
+/** `<Play loop digits>url</Play>`: `w`/`W` is a half-second wait (Twilio `<Play digits>`). */
+function parsePlay(el: XmlElement, warn: Warn): PlayVerb | null {
+  const url = textContent(el, warn) || null;
+  const loop = readInteger(el.attrs, { verb: 'Play', name: 'loop', code: 13410, fallback: 1, min: 0 }, warn);
+  let digits = el.attrs.get('digits')?.trim() || null;
+  if (digits !== null && !/^[0-9*#wW]+$/.test(digits)) {
+    warn({ code: 13430, message: `<Play> digits="${digits}" is invalid (expected 0-9, *, # and w); digits ignored` });
+    digits = null;
+  }
+  if (url === null && digits === null) {
+    warn({ code: 12200, message: '<Play> has neither a URL nor digits; skipped' });
+    return null;
+  }
+  return { kind: 'Play', url, digits, loop };
+}
+
+/** `<Pause length>`: Twilio requires an integer > 0 (13910). */
+function parsePause(el: XmlElement, warn: Warn): PauseVerb {
+  expectEmpty(el, warn);
+  const lengthSec = readInteger(el.attrs, { verb: 'Pause', name: 'length', code: 13910, fallback: 1, min: 1 }, warn);
+  return { kind: 'Pause', lengthSec };
+}
+
+// ---- <Redirect>, <Hangup>, <Reject> ---------------------------------------------------------------
+
+/** `<Redirect method>url</Redirect>`: without a URL there is nowhere to go, so the document cannot run. */
+function parseRedirect(el: XmlElement, warn: Warn): RedirectVerb {
+  const url = textContent(el, warn);
+  if (url === '') throw new TwimlError(12200, '<Redirect> needs a URL as its text');
+  return { kind: 'Redirect', url, method: readMethod(el.attrs, 'Redirect', 13710, warn) };
+}
+
+/** `<Hangup>` has no attributes; `<Parameter>` children exist in twilio-node's model and are ignored. */
+function parseHangup(el: XmlElement, warn: Warn): HangupVerb {
+  expectEmpty(el, warn, ['Parameter']);
+  return { kind: 'Hangup' };
+}
+
+/** `<Reject reason="rejected|busy">`, default `rejected`. */
+function parseReject(el: XmlElement, warn: Warn): RejectVerb {
+  expectEmpty(el, warn, ['Parameter']);
+  const reason = readEnum(el.attrs, { verb: 'Reject', name: 'reason', code: 13810, fallback: 'rejected' as const }, ['busy', 'rejected'] as const, warn);
+  return { kind: 'Reject', reason };
+}
+
+// ---- <Gather> --------------------------------------------------------------------------------------
+
+/**
+ * `<Gather>` (https://www.twilio.com/docs/voice/twiml/gather). Warning codes from Twilio's
+ * dictionary: 13310 finishOnKey, 13312 method, 13313 timeout, 13314 numDigits, 13326 input,
+ * 13327 speechTimeout, 13338 actionOnEmptyResult.
+ */
+function parseGather(el: XmlElement, warn: Warn): GatherVerb {
+  const attrs = el.attrs;
+  const timeoutSec = readInteger(attrs, { verb: 'Gather', name: 'timeout', code: 13313, fallback: 5, min: 1 }, warn);
+  return {
+    kind: 'Gather',
+    action: readText(attrs, 'action', null),
+    method: readMethod(attrs, 'Gather', 13312, warn),
+    input: readInput(attrs.get('input'), warn),
+    timeoutSec,
+    finishOnKey: readFinishOnKey(attrs.get('finishOnKey'), warn),
+    numDigits: readInteger(attrs, { verb: 'Gather', name: 'numDigits', code: 13314, fallback: null, min: 1 }, warn),
+    actionOnEmptyResult: readBoolean(attrs, { verb: 'Gather', name: 'actionOnEmptyResult', code: 13338, fallback: false }, warn),
+    speechTimeout: readSpeechTimeout(attrs, timeoutSec, warn),
+    language: readText(attrs, 'language', 'en-US'),
+    hints: readText(attrs, 'hints', null),
+    prompts: readPrompts(el, warn),
+  };
+}
+
+/** `input="dtmf"`, `"speech"` or `"dtmf speech"` (either order). */
+function readInput(raw: string | undefined, warn: Warn): GatherVerb['input'] {
+  if (raw === undefined) return { dtmf: true, speech: false };
+  const words = raw.trim().toLowerCase().split(/[ \t\r\n]+/);
+  if (words.every((w) => w === 'dtmf' || w === 'speech')) {
+    return { dtmf: words.includes('dtmf'), speech: words.includes('speech') };
+  }
+  warn({ code: 13326, message: `<Gather> input="${raw}" is invalid (expected "dtmf", "speech" or "dtmf speech"); using "dtmf"` });
+  return { dtmf: true, speech: false };
+}
+
+/** One key of `0-9 * #`, or '' to disable. Not trimmed: `" "` is a mistake, not "disabled". */
+function readFinishOnKey(raw: string | undefined, warn: Warn): string {
+  if (raw === undefined) return '#';
+  if (/^[0-9*#]?$/.test(raw)) return raw;
+  warn({ code: 13310, message: `<Gather> finishOnKey="${raw}" is invalid (expected one of 0-9, *, # or empty); using "#"` });
+  return '#';
+}
+
+/** A positive integer or `auto`; defaults to the Gather's `timeout` (Twilio docs). */
+function readSpeechTimeout(attrs: XmlElement['attrs'], timeoutSec: number, warn: Warn): number | 'auto' {
+  if (attrs.get('speechTimeout')?.trim().toLowerCase() === 'auto') return 'auto';
+  return readInteger(attrs, { verb: 'Gather', name: 'speechTimeout', code: 13327, fallback: timeoutSec, min: 1 }, warn);
+}
+
+/**
+ * Nested `<Say>`/`<Play>`/`<Pause>`, in order, read with the top-level rules. Any other element
+ * is Twilio's 13320 ("Gather: Invalid nested verb"); we end the call with 12200 rather than run
+ * a Gather without the prompt or action the app wrote.
+ */
+function readPrompts(gather: XmlElement, warn: Warn): PromptVerb[] {
+  const prompts: PromptVerb[] = [];
+  for (const child of gather.children) {
+    if (typeof child === 'string') {
+      if (!isBlank(child)) warn({ code: 12200, message: `Text inside <Gather> is ignored: "${clip(child)}" (wrap it in <Say>)` });
+      continue;
+    }
+    let prompt: PromptVerb | null;
+    if (child.name === 'Say') prompt = parseSay(child, warn, true);
+    else if (child.name === 'Play') prompt = parsePlay(child, warn);
+    else if (child.name === 'Pause') prompt = parsePause(child, warn);
+    else throw new TwimlError(12200, `<${child.name}> cannot be nested in <Gather> (only <Say>, <Play> and <Pause>; Twilio warning 13320)`);
+    if (prompt) prompts.push(prompt);
+  }
+  return prompts;
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------
+
+/**
+ * The trimmed text directly inside `el` (a URL for Play/Redirect). Child elements other than
+ * `allowed` break the schema: Twilio warns (12200) and ignores them, and so do we.
+ */
+function textContent(el: XmlElement, warn: Warn, allowed: readonly string[] = []): string {
+  let text = '';
+  for (const child of el.children) {
+    if (typeof child === 'string') text += child;
+    else if (!allowed.includes(child.name)) {
+      warn({ code: 12200, message: `<${child.name}> is not allowed inside <${el.name}>; ignored` });
+    }
+  }
+  return text.trim();
+}
+
+/** Pause, Hangup and Reject have no content: warn (12200) about any text, then check children. */
+function expectEmpty(el: XmlElement, warn: Warn, allowed: readonly string[] = []): void {
+  const text = textContent(el, warn, allowed);
+  if (text !== '') warn({ code: 12200, message: `Text inside <${el.name}> is ignored: "${clip(text)}"` });
+}
+
+function isBlank(text: string): boolean {
+  return /^[ \t\r\n]*$/.test(text);
+}
+
+function clip(text: string): string {
+  const t = text.trim();
+  return t.length > 40 ? `${t.slice(0, 40)}…` : t;
+}
