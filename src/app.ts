@@ -78,7 +78,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       ready = false;
       await calls.hangupAll();
       await http.close();
-      await Promise.race([outbox.stop(), clockless(DRAIN_GRACE_MS)]);
+      await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();
       await webhooks.close();
       await store.close();
@@ -87,9 +87,15 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   return { url: address.replace('[::1]', '127.0.0.1'), ...account, sim, calls, close };
 }
 
-/** A real-time wait that the time scale does not compress (shutdown grace). */
-function clockless(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/**
+ * Gives the outbox up to `graceMs` of real time (not scaled: this is shutdown, not a call) to
+ * deliver what is queued; whatever is left stays in the store for the next start.
+ */
+async function deliverPending(store: SqliteStore, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && (await store.pendingCallbacks(1)).length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class ManualClock implements Clock {
   private epochMs: number;
-  /** Sorted by due time, ties in insertion order. Tests hold few timers, so a sorted array beats a heap for clarity. */
+  /** Sorted by due time, ties in insertion order: tests hold few timers, so clarity beats a heap. */
   private readonly timers: ManualTimer[] = [];
   private advancing = false;
 
