@@ -32,7 +32,9 @@ export async function startHarness(options: Partial<SwitchboardOptions> & { keep
 
   const sim: Harness['sim'] = async (method, path, body) => {
     const response = await fetch(server.url + path, {
-      method, headers: { authorization, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: { authorization, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: await response.json() };
   };

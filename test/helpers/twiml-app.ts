@@ -13,7 +13,7 @@ export interface AppRequest {
   at: number;
 }
 
-type Handler = (request: AppRequest) => { status?: number; body?: string; type?: string; delayMs?: number } | string;
+type Handler = (request: AppRequest) => { status?: number; body?: string | Buffer; type?: string; delayMs?: number } | string;
 
 /**
  * A real TwiML application over node:http, as a voice app would run: routes answer with TwiML,
