@@ -34,7 +34,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`), ms);
+      timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
     }),
   ]);
 }

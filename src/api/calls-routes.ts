@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
-import { one, type Form } from '../calls/form.js';
+import { formOf, type Form } from '../calls/form.js';
 import { isCallStatus } from '../domain/call-status.js';
 import { parseFilterDate } from '../domain/dates.js';
-import { badRequest } from '../domain/errors.js';
+import { badRequest, TwilioError } from '../domain/errors.js';
 import type { CallFilter, TimeRange } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
 import { buildPage, pageRequest, readPaging } from './paging.js';
@@ -29,7 +29,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     app.post<AccountParams>(path, async (request, reply) => {
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
-      const call = await calls.create(accountSid, (request.body ?? {}) as Form);
+      const call = await calls.create(accountSid, formOf(request.body));
       return sendInstance(reply, formatOf(request), 201, 'Call', callJson(call));
     });
 
@@ -56,9 +56,19 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     const { accountSid, callRef } = request.params;
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(callRef);
-    const call = await calls.update(accountSid, id, (request.body ?? {}) as Form);
+    const call = await calls.update(accountSid, id, formOf(request.body));
     return sendInstance(reply, format, 200, 'Call', callJson(call));
   });
+
+  // Methods the Calls resource does not support get Twilio's 405 / 20004 body (xml-and-errors.md
+  // §4a) rather than a 404 saying that an existing call "was not found".
+  const notAllowed = (allow: string) => async (request: FastifyRequest<AccountParams>, reply: FastifyReply) => {
+    await auth.authorize(request, request.params.accountSid);
+    reply.header('Allow', allow);
+    throw new TwilioError(405, 20004, `Method ${request.method} is not allowed on ${request.url.split('?', 1)[0]}`);
+  };
+  for (const path of collection) app.route<AccountParams>({ method: ['PUT', 'PATCH', 'DELETE'], url: path, handler: notAllowed('GET, POST') });
+  app.route<CallParams>({ method: ['PUT', 'PATCH'], url: instance, handler: notAllowed('GET, POST, DELETE') });
 
   app.delete<CallParams>(instance, async (request, reply) => {
     const { accountSid, callRef } = request.params;

@@ -1,5 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
 import { parseForm } from '../calls/form.js';
 import { moreInfo, TwilioError } from '../domain/errors.js';
@@ -18,7 +17,7 @@ export interface HttpServerDeps {
   clock: Clock;
   calls: CallService;
   sim: SimNetwork;
-  logger: Logger | false;
+  logger: FastifyBaseLogger | false;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
 }
@@ -26,9 +25,9 @@ export interface HttpServerDeps {
 /** The HTTP edge: Twilio's REST API (2010-04-01), the simulated network's API, and `/health`. */
 export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   const app = Fastify({
-    logger: deps.logger === false ? false : deps.logger,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Repeated keys are kept (`StatusCallbackEvent=a&StatusCallbackEvent=b`): calls-api.md §1.
-    querystringParser: (text) => parseForm(text),
+    routerOptions: { querystringParser: (text) => parseForm(text) },
     bodyLimit: 1024 * 1024,
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {

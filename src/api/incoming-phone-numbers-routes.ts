@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { methodParam, one, urlParam, type Form } from '../calls/form.js';
+import { formOf, methodParam, one, urlParam, type Form } from '../calls/form.js';
 import type { PhoneNumberRecord } from '../domain/call.js';
 import { badRequest, notFound, TwilioError } from '../domain/errors.js';
 import { formatEndpoint, isE164 } from '../domain/phone-format.js';
@@ -33,7 +33,7 @@ export function registerPhoneNumberRoutes(app: FastifyInstance, auth: Authentica
     app.post<AccountParams>(base + suffix, async (request, reply) => {
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
-      const form = (request.body ?? {}) as Form;
+      const form = formOf(request.body);
       const phoneNumber = one(form, 'PhoneNumber')?.trim();
       if (!phoneNumber || !isE164(phoneNumber)) throw badRequest(21421, `PhoneNumber '${phoneNumber ?? ''}' is not a valid E.164 number`);
       if (await store.findPhoneNumber(phoneNumber)) throw badRequest(21422, `PhoneNumber ${phoneNumber} is already provisioned`);
@@ -71,7 +71,7 @@ export function registerPhoneNumberRoutes(app: FastifyInstance, auth: Authentica
     const { accountSid, ref } = request.params;
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(ref);
-    const number = applyVoiceSettings((request.body ?? {}) as Form, { ...(await load(accountSid, id)), dateUpdated: clock.now() });
+    const number = applyVoiceSettings(formOf(request.body), { ...(await load(accountSid, id)), dateUpdated: clock.now() });
     await store.updatePhoneNumber(number);
     return sendInstance(reply, format, 200, 'IncomingPhoneNumber', phoneNumberJson(number));
   });

@@ -14,6 +14,24 @@ export function parseForm(text: string): Form {
   return form;
 }
 
+/**
+ * A request body as a Form, whatever its content type: form bodies are already one; a JSON
+ * object (not what Twilio's clients send, but easy to send by hand) has its string, number and
+ * boolean values (or arrays of them) taken as values; anything else is an empty form. Without
+ * this, a JSON string value was read one character at a time and other values crashed the
+ * parsers (500).
+ */
+export function formOf(body: unknown): Form {
+  const form: Form = Object.create(null);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return form;
+  const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  for (const [key, value] of Object.entries(body)) {
+    const values = (Array.isArray(value) ? value : [value]).filter(scalar).map(String);
+    if (values.length > 0) form[key] = values;
+  }
+  return form;
+}
+
 /** The first value of `key`, or undefined when absent. */
 export function one(form: Form, key: string): string | undefined {
   return form[key]?.[0];
