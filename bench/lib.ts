@@ -74,8 +74,10 @@ export class ServerChild {
   }
 
   static async start(mode: 'switchboard' | 'bare'): Promise<ServerChild> {
+    // BENCH_CPU_PROF=<dir> profiles every Switchboard child (open the .cpuprofile in DevTools).
+    const profile = mode === 'switchboard' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     const proc = fork(CHILD, [mode], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: ['--import', 'tsx', '--expose-gc', ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = new Promise<Ready>((resolve, reject) => {

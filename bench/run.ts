@@ -349,17 +349,20 @@ function printTable(): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
+const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory').split(',').map((s) => s.trim()));
+
 async function main(): Promise<void> {
   const started = performance.now();
   const bare = await ServerChild.start('bare');
   try {
-    await benchFetch(bare);
-    await benchCreate(bare);
-    await benchRedirect(bare);
+    if (only.has('fetch')) await benchFetch(bare);
+    if (only.has('create')) await benchCreate(bare);
+    if (only.has('redirect')) await benchRedirect(bare);
   } finally {
     await bare.stop();
   }
-  await benchMemory();
+  if (only.has('memory')) await benchMemory();
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
   printTable();
 }
