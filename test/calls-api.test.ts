@@ -625,9 +625,16 @@ describe('unknown routes, wrong methods and malformed bodies', () => {
     const body = JSON.parse(created.text);
     assertCallBody(body);
     assert.equal(body.to, '+14155550151');
-    for (const odd of [{ To: [1], From: { a: 1 }, Twiml: HOLD }, { To: '+14155550152', From: FROM, Twiml: HOLD, StatusCallbackEvent: 7 }, [1, 2], 'text', null]) {
-      const response = await post(`${accountPath(h)}/Calls.json`, 'application/json', JSON.stringify(odd));
-      assert.ok(response.status < 500, `${JSON.stringify(odd)} → ${response.status} ${response.text}`);
+    const odd = [
+      { To: ['+14155550152'], From: [FROM], Twiml: [HOLD], StatusCallbackEvent: 'ringing' },
+      { To: [5], From: [FROM], Twiml: HOLD },
+      { To: { a: 1 }, From: FROM, Twiml: HOLD },
+      { To: '+14155550153', From: FROM, Twiml: HOLD, StatusCallbackEvent: 7 },
+      [1, 2], 'text', null,
+    ];
+    for (const value of odd) {
+      const response = await post(`${accountPath(h)}/Calls.json`, 'application/json', JSON.stringify(value));
+      assert.ok(response.status < 500, `${JSON.stringify(value)} → ${response.status} ${response.text}`);
       if (response.status >= 400) assertTwilioError(response);
     }
   });
