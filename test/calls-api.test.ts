@@ -4,6 +4,7 @@ import { XMLParser } from 'fast-xml-parser';
 import twilio from 'twilio';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { assertCallBody, assertCallListBody } from './helpers/openapi.js';
+import { lastJson, lastParams, lastStatus, rejectsWith, type Json } from './helpers/sdk.js';
 
 /**
  * The Calls resource (calls-api.md, xml-and-errors.md) as the official SDK and raw HTTP see it:
@@ -14,40 +15,6 @@ const FROM = '+15005550006';
 const HOLD = '<Response><Pause length="3600"/></Response>';
 const HANGUP = '<Response><Hangup/></Response>';
 const ERROR_KEYS = ['code', 'message', 'more_info', 'status'];
-
-type Json = Record<string, any>;
-
-/** The raw JSON body of the SDK's last response (the SDK itself only hands out camelCased instances). */
-function lastJson(h: Harness): Json {
-  const body = h.client.httpClient!.lastResponse!.body;
-  return typeof body === 'string' ? JSON.parse(body) : body;
-}
-
-/** The query parameters of the SDK's last request. */
-function lastParams(h: Harness): Record<string, unknown> {
-  return h.client.httpClient!.lastRequest!.params as Record<string, unknown>;
-}
-
-function lastStatus(h: Harness): number {
-  return h.client.httpClient!.lastResponse!.statusCode;
-}
-
-/** Awaits a rejection that must be the SDK's RestException with this HTTP status and Twilio code. */
-async function rejectsWith(promise: Promise<unknown>, status: number, code?: number): Promise<InstanceType<typeof twilio.RestException>> {
-  let caught: unknown;
-  await assert.rejects(promise, (err) => {
-    caught = err;
-    return true;
-  });
-  assert.ok(caught instanceof twilio.RestException, `expected a RestException, got ${String(caught)}`);
-  assert.equal(caught.status, status, caught.message);
-  if (code !== undefined) {
-    assert.equal(caught.code, code, caught.message);
-    assert.equal(caught.moreInfo, `https://www.twilio.com/docs/errors/${code}`);
-  }
-  assert.equal(typeof caught.message, 'string');
-  return caught;
-}
 
 /** A Twilio JSON error body: `{code, message, more_info, status}` with status = the HTTP status. */
 function assertErrorBody(response: { status: number; json: any }, status: number, code: number): void {

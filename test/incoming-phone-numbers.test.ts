@@ -3,32 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { assertCallBody } from './helpers/openapi.js';
+import { lastJson, lastStatus, rejectsWith } from './helpers/sdk.js';
 
 /**
  * IncomingPhoneNumbers through the official SDK (create, list, fetch, update, remove), and
  * inbound calls on the simulated network to the numbers provisioned that way.
  */
-
-type Json = Record<string, any>;
-
-function lastJson(h: Harness): Json {
-  const body = h.client.httpClient!.lastResponse!.body;
-  return typeof body === 'string' ? JSON.parse(body) : body;
-}
-
-const lastStatus = (h: Harness) => h.client.httpClient!.lastResponse!.statusCode;
-
-async function rejectsWith(promise: Promise<unknown>, status: number, code: number): Promise<void> {
-  let caught: unknown;
-  await assert.rejects(promise, (err) => {
-    caught = err;
-    return true;
-  });
-  assert.ok(caught instanceof twilio.RestException, `expected a RestException, got ${String(caught)}`);
-  assert.equal(caught.status, status, caught.message);
-  assert.equal(caught.code, code, caught.message);
-  assert.equal(caught.moreInfo, `https://www.twilio.com/docs/errors/${code}`);
-}
 
 describe('IncomingPhoneNumbers through the SDK', () => {
   let h: Harness;
