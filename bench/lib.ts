@@ -163,8 +163,10 @@ export async function runLoad(options: {
   request(i: number): RequestSpec;
   /** Called with each successful response body (e.g. to collect created call SIDs). */
   onBody?(body: string): void;
-}): Promise<LoadResult> {
-  const pool = new Pool(options.url, { connections: options.connections, pipelining: 1 });
+  /** A pool kept across runs (left open); otherwise one is made and closed for this run. */
+  pool?: Pool;
+}): Promise<LoadResult & { latencies: number[] }> {
+  const pool = options.pool ?? new Pool(options.url, { connections: options.connections, pipelining: 1 });
   const start = performance.now();
   const windowStart = start + options.warmupMs;
   const windowEnd = windowStart + options.durationMs;
@@ -201,8 +203,24 @@ export async function runLoad(options: {
     }
   };
   await Promise.all(Array.from({ length: options.connections }, worker));
-  await pool.close();
-  return { rate: ok / (options.durationMs / 1000), ok, failed, unexpected, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  if (!options.pool) await pool.close();
+  return { rate: ok / (options.durationMs / 1000), ok, failed, unexpected, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
+}
+
+/** Adds up load runs of equal connections: rate over the total measured time, pooled percentiles. */
+export function combine(results: (LoadResult & { latencies: number[] })[], durationMs: number): LoadResult {
+  const latencies = results.flatMap((r) => r.latencies);
+  const unexpected: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.unexpected)) unexpected[k] = (unexpected[k] ?? 0) + v;
+  const ok = results.reduce((n, r) => n + r.ok, 0);
+  return {
+    rate: ok / ((durationMs * results.length) / 1000),
+    ok,
+    failed: results.reduce((n, r) => n + r.failed, 0),
+    unexpected,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 /**
