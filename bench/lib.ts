@@ -3,6 +3,8 @@
  * load generator, and percentiles.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -260,3 +262,44 @@ export function percentile(values: number[], p: number): number {
   const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+
+/** The TwiML app the redirected calls fetch: records when each request's headers arrived. */
+export class ArrivalApp {
+  private readonly waiters = new Map<number, (at: number) => void>();
+  private readonly early = new Map<number, number>();
+  private server!: Server;
+  url = '';
+
+  constructor(private readonly twiml: string) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const at = performance.now();
+      const match = /[?&]i=(\d+)/.exec(req.url ?? '');
+      if (match) {
+        const i = Number(match[1]);
+        const waiter = this.waiters.get(i);
+        if (waiter) {
+          this.waiters.delete(i);
+          waiter(at);
+        } else this.early.set(i, at);
+      }
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/xml' }).end(this.twiml));
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  arrival(i: number, timeoutMs: number): Promise<number> {
+    const seen = this.early.get(i);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return withTimeout(new Promise<number>((resolve) => this.waiters.set(i, resolve)), timeoutMs, `webhook for sample ${i}`);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+

@@ -4,14 +4,17 @@
  *
  * Every server runs in its own child process (bench/server-child.ts), so the load generator in
  * this process does not share its event loop; each Switchboard measurement gets a fresh server
- * and data dir. Progress goes to stderr; stdout is the machine line and one markdown table.
+ * and data dir (in os.tmpdir(), removed afterwards). Progress goes to stderr; stdout is the
+ * machine line, one markdown table and its notes. Exit code: 0 all targets met, 1 a target
+ * missed, 2 the run failed.
+ *
+ *   BENCH_ONLY=fetch,create,redirect,memory   run a subset
+ *   BENCH_CPU_PROF=/some/dir                  write a .cpuprofile per Switchboard child
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { combine, killAllChildren, percentile, runBatch, runLoad, ServerChild, sleep, withTimeout, type LoadResult } from './lib.js';
+import { ArrivalApp, combine, killAllChildren, percentile, runBatch, runLoad, ServerChild, sleep, withTimeout, type LoadResult } from './lib.js';
+import { fmt, kb, measureBackgroundCpu, ms, notes, printTable, rows } from './report.js';
 import type { MemoryReading } from './server-child.js';
 
 const WARMUP_MS = 1000;
@@ -34,22 +37,6 @@ const form = (fields: Record<string, string>) => new URLSearchParams(fields).toS
 const FORM = 'application/x-www-form-urlencoded';
 const createBody = (i: number) =>
   form({ To: `+1555${String(i % 10_000_000).padStart(7, '0')}`, From: '+15550001111', Twiml: PAUSE });
-
-interface Row {
-  name: string;
-  value: string;
-  reference: string;
-  ratio: string;
-  target: string;
-  pass: boolean | null;
-}
-const rows: Row[] = [];
-const loadAtStart = loadavg()[0]!;
-const notes: string[] = [];
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const kb = (bytes: number) => `${fmt(bytes / 1024, 1)} KB`;
-const ms = (v: number) => `${fmt(v, 2)} ms`;
 
 function describeErrors(what: string, result: LoadResult): void {
   const odd = Object.entries(result.unexpected);
@@ -170,47 +157,9 @@ async function benchCreate(bare: ServerChild): Promise<void> {
   }
 }
 
-/** The TwiML app the redirected calls fetch: records when each request's headers arrived. */
-class ArrivalApp {
-  private readonly waiters = new Map<number, (at: number) => void>();
-  private readonly early = new Map<number, number>();
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const at = performance.now();
-      const match = /[?&]i=(\d+)/.exec(req.url ?? '');
-      if (match) {
-        const i = Number(match[1]);
-        const waiter = this.waiters.get(i);
-        if (waiter) {
-          this.waiters.delete(i);
-          waiter(at);
-        } else this.early.set(i, at);
-      }
-      req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'text/xml' }).end(PAUSE));
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  arrival(i: number, timeoutMs: number): Promise<number> {
-    const seen = this.early.get(i);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return withTimeout(new Promise<number>((resolve) => this.waiters.set(i, resolve)), timeoutMs, `webhook for sample ${i}`);
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 /** 3. Update → new TwiML request latency with 1,000 live calls, one update at a time. */
 async function benchRedirect(bare: ServerChild): Promise<void> {
-  const app = new ArrivalApp();
+  const app = new ArrivalApp(PAUSE);
   await app.start();
   const sb = await ServerChild.start('switchboard');
   try {
@@ -351,26 +300,11 @@ async function benchMemory(): Promise<void> {
   }
 }
 
-function printTable(): void {
-  const cpu = cpus();
-  const lines = [
-    `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(totalmem() / 1024 ** 3, 1)} GB RAM, Node ${process.version} (${process.platform}/${process.arch}); ` +
-      `load average (1 min) ${fmt(loadAtStart, 2)} at start, ${fmt(loadavg()[0]!, 2)} at end` +
-      (loadAtStart > 0.5 ? ' (other processes were using the CPU: expect noisy figures)' : ''),
-    '',
-    '| Measurement | Switchboard | Reference (same run) | Ratio | Target | Result |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.pass === null ? '' : r.pass ? '✅ pass' : '❌ fail'} |`),
-    '',
-    ...notes.map((n) => `- ${n}`),
-  ];
-  process.stdout.write(lines.join('\n') + '\n');
-}
-
 /** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
 const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
+  await measureBackgroundCpu(1000);
   const started = performance.now();
   const bare = await ServerChild.start('bare');
   try {
