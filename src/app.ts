@@ -58,7 +58,16 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   await store.putAccount({ sid: account.accountSid, authToken: account.authToken, friendlyName: 'Switchboard', dateCreated: clock.now() });
 
   const webhooks = new WebhookClient();
-  const authTokenFor = async (accountSid: string) => (await store.getAccount(accountSid))?.authToken ?? '';
+  // Tokens sign every webhook and callback; accounts do not change while the server runs.
+  const tokens = new Map<string, string>();
+  const authTokenFor = async (accountSid: string) => {
+    let token = tokens.get(accountSid);
+    if (token === undefined) {
+      token = (await store.getAccount(accountSid))?.authToken ?? '';
+      tokens.set(accountSid, token);
+    }
+    return token;
+  };
   const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor, log });
   const sim = new SimNetwork({ clock });
   const calls = new CallService({ store, clock, carrier: sim, fetcher: webhooks, outbox, log, authTokenFor });

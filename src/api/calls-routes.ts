@@ -8,7 +8,7 @@ import type { CallFilter, TimeRange } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
 import { buildPage, pageRequest, readPaging } from './paging.js';
 import { callJson } from './render/resources.js';
-import { collectionPath, formatOf, sendInstance, sendList, splitRef } from './respond.js';
+import { collectionPath, formatOf, sendList, sendRecord, splitRef } from './respond.js';
 
 const DAY_MS = 86_400_000;
 const FILTER_KEYS = ['To', 'From', 'ParentCallSid', 'Status', 'StartTime', 'StartTime<', 'StartTime>', 'EndTime', 'EndTime<', 'EndTime>'];
@@ -30,7 +30,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
       const call = await calls.create(accountSid, formOf(request.body));
-      return sendInstance(reply, formatOf(request), 201, 'Call', callJson(call));
+      return sendRecord(reply, formatOf(request), 201, 'Call', call, callJson);
     });
 
     app.get<AccountParams>(path, async (request, reply) => {
@@ -49,7 +49,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     const { accountSid, callRef } = request.params;
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(callRef);
-    return sendInstance(reply, format, 200, 'Call', callJson(await calls.fetch(accountSid, id)));
+    return sendRecord(reply, format, 200, 'Call', await calls.fetch(accountSid, id), callJson);
   });
 
   app.post<CallParams>(instance, async (request, reply) => {
@@ -57,7 +57,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(callRef);
     const call = await calls.update(accountSid, id, formOf(request.body));
-    return sendInstance(reply, format, 200, 'Call', callJson(call));
+    return sendRecord(reply, format, 200, 'Call', call, callJson);
   });
 
   // Methods the Calls resource does not support get Twilio's 405 / 20004 body (xml-and-errors.md

@@ -22,6 +22,22 @@ export function collectionPath(request: FastifyRequest): string {
   return request.url.split('?', 1)[0]!;
 }
 
+/** JSON text of each call snapshot: snapshots are immutable, and polling apps fetch the same one often. */
+const jsonTexts = new WeakMap<object, string>();
+
+/** Sends a resource built by `render` from `record`, reusing the JSON text for the same record. */
+export function sendRecord<T extends object>(
+  reply: FastifyReply, format: Format, status: number, element: string, record: T, render: (record: T) => Record<string, unknown>,
+): FastifyReply {
+  if (format !== 'json') return sendInstance(reply, format, status, element, render(record));
+  let text = jsonTexts.get(record);
+  if (text === undefined) {
+    text = JSON.stringify(render(record));
+    jsonTexts.set(record, text);
+  }
+  return reply.code(status).type('application/json; charset=utf-8').send(text);
+}
+
 export function sendInstance(reply: FastifyReply, format: Format, status: number, element: string, body: Record<string, unknown>): FastifyReply {
   reply.code(status);
   if (format === 'json') return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));

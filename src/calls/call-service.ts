@@ -16,6 +16,9 @@ export interface CallServiceDeps extends Omit<SessionDeps, 'released'> {
 
 const callPath = (accountSid: string, sid: string) => `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`;
 
+/** How many ended calls are kept in memory: an ended call never changes, and apps poll them. */
+const ENDED_CACHE_SIZE = 10_000;
+
 /**
  * The Calls resource's behaviour (calls-api.md §2–§5): create, list, fetch, update, delete,
  * plus inbound calls from the carrier. Live calls are held in a registry by SID; the store
@@ -23,10 +26,18 @@ const callPath = (accountSid: string, sid: string) => `/2010-04-01/Accounts/${ac
  */
 export class CallService {
   private readonly live = new Map<string, CallSession>();
+  /** Ended calls, oldest first (a Map keeps insertion order): saves a store read per fetch. */
+  private readonly ended = new Map<string, CallRecord>();
   private readonly sessionDeps: SessionDeps;
 
   constructor(private readonly deps: CallServiceDeps) {
-    this.sessionDeps = { ...deps, released: (session) => this.live.delete(session.sid) };
+    this.sessionDeps = {
+      ...deps,
+      released: (session) => {
+        this.live.delete(session.sid);
+        this.remember(session.snapshot());
+      },
+    };
     deps.carrier.onInbound((offer) => this.acceptInbound(offer));
   }
 
@@ -49,11 +60,20 @@ export class CallService {
   }
 
   async fetch(accountSid: string, sid: string): Promise<CallRecord> {
-    const session = this.live.get(sid);
-    if (session && session.snapshot().accountSid === accountSid) return session.snapshot();
+    const known = this.live.get(sid)?.snapshot() ?? this.ended.get(sid);
+    if (known) {
+      if (known.accountSid !== accountSid) throw notFound(callPath(accountSid, sid));
+      return known;
+    }
     const call = await this.deps.store.getCall(accountSid, sid);
     if (!call) throw notFound(callPath(accountSid, sid));
+    if (isTerminal(call.status)) this.remember(call);
     return call;
+  }
+
+  private remember(call: CallRecord): void {
+    this.ended.set(call.sid, call);
+    if (this.ended.size > ENDED_CACHE_SIZE) this.ended.delete(this.ended.keys().next().value!);
   }
 
   list(filter: CallFilter, page: PageRequest): Promise<CallRecord[]> {
@@ -82,6 +102,7 @@ export class CallService {
   async delete(accountSid: string, sid: string): Promise<void> {
     const call = await this.fetch(accountSid, sid);
     if (!isTerminal(call.status)) throw new TwilioError(400, 21220, 'Call is in progress and cannot be deleted. Hang it up first.');
+    this.ended.delete(sid);
     await this.deps.store.deleteCall(accountSid, sid);
   }
 

@@ -5,6 +5,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
 import type { CallFilter, NewCallback, PageRequest, QueuedCallback, Store, TimeRange } from '../../ports/store.js';
 import { applyMigrations } from './migrations.js';
+import { WriteBatcher } from './write-batcher.js';
 
 /**
  * The embedded Store: one SQLite file (or `':memory:'`), through better-sqlite3.
@@ -19,6 +20,8 @@ export class SqliteStore implements Store {
   private readonly db: Db;
   private stmts: Statements | null = null;
   private readonly listCache = new Map<string, Statement>();
+  /** Calls, their callbacks and notifications are written on every call step: group-committed. */
+  private readonly batch: WriteBatcher;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -33,6 +36,7 @@ export class SqliteStore implements Store {
     // Another process (a CLI command, a second node on the same file) may hold the write
     // lock briefly; wait for it instead of failing with SQLITE_BUSY.
     this.db.pragma('busy_timeout = 5000');
+    this.batch = new WriteBatcher(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -44,6 +48,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.db.open && this.stmts) this.batch.flush();
     this.stmts = null;
     this.listCache.clear();
     if (this.db.open) this.db.close();
@@ -62,19 +67,20 @@ export class SqliteStore implements Store {
 
   // ---- calls -------------------------------------------------------------------------
 
-  async insertCall(call: CallRecord): Promise<void> {
-    this.s.insertCall.run(callParams(call));
+  insertCall(call: CallRecord): Promise<void> {
+    const s = this.s;
+    return this.batch.write(() => s.insertCall.run(callParams(call)));
   }
 
-  async saveCall(call: CallRecord, callbacks: NewCallback[] = []): Promise<void> {
+  saveCall(call: CallRecord, callbacks: NewCallback[] = []): Promise<void> {
     const s = this.s;
-    // One transaction: the status and the callbacks announcing it commit together or not at
+    // One savepoint: the status and the callbacks announcing it commit together or not at
     // all (design.md, "Nothing is lost"). The upsert keeps the row's seq, so a saved call
     // keeps its place in the list (INSERT OR REPLACE would delete and re-number it).
-    this.db.transaction(() => {
+    return this.batch.write(() => {
       s.upsertCall.run(callParams(call));
       for (const cb of callbacks) s.insertCallback.run(callbackParams(cb));
-    })();
+    });
   }
 
   async getCall(accountSid: string, sid: string): Promise<CallRecord | null> {
@@ -118,13 +124,14 @@ export class SqliteStore implements Store {
 
   // ---- notifications -----------------------------------------------------------------
 
-  async insertNotification(n: NotificationRecord): Promise<void> {
-    this.s.insertNotification.run({
+  insertNotification(n: NotificationRecord): Promise<void> {
+    const s = this.s;
+    return this.batch.write(() => s.insertNotification.run({
       sid: n.sid, account_sid: n.accountSid, call_sid: n.callSid, log: n.log, error_code: n.errorCode,
       message_text: n.messageText, message_date: n.messageDate, request_method: n.requestMethod,
       request_url: n.requestUrl, request_variables: n.requestVariables, response_body: n.responseBody,
       response_headers: n.responseHeaders, date_created: n.dateCreated,
-    });
+    }));
   }
 
   async listNotifications(accountSid: string, callSid: string): Promise<NotificationRecord[]> {
@@ -177,13 +184,14 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async markCallbackDelivered(id: number): Promise<void> {
-    this.s.markDelivered.run(id);
+  markCallbackDelivered(id: number): Promise<void> {
+    const s = this.s;
+    return this.batch.write(() => s.markDelivered.run(id));
   }
 
-  async markCallbackFailed(id: number, nextAttemptAt: number | null): Promise<void> {
-    if (nextAttemptAt === null) this.s.markAbandoned.run(id);
-    else this.s.markRetry.run(nextAttemptAt, id);
+  markCallbackFailed(id: number, nextAttemptAt: number | null): Promise<void> {
+    const s = this.s;
+    return this.batch.write(() => (nextAttemptAt === null ? s.markAbandoned.run(id) : s.markRetry.run(nextAttemptAt, id)));
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -248,8 +256,10 @@ const CALL_COLUMNS = 'sid, account_sid, parent_call_sid, to_number, from_number,
 const CALL_VALUES = '@sid, @account_sid, @parent_call_sid, @to_number, @from_number, @phone_number_sid, @status, @direction, '
   + '@date_created, @date_updated, @start_time, @answered_at, @end_time, @duration, @answered_by, @forwarded_from, @caller_name, @callback_sequence, @config';
 /** Everything but the identity (sid, account, creation time) may change on save. */
-const CALL_UPDATES = ['parent_call_sid', 'to_number', 'from_number', 'phone_number_sid', 'status', 'direction', 'date_updated',
-  'start_time', 'answered_at', 'end_time', 'duration', 'answered_by', 'forwarded_from', 'caller_name', 'callback_sequence', 'config']
+// Only the columns a call's life changes: SQLite rewrites an index entry whenever the SET
+// names one of its columns, so leaving out to/from/parent/account spares four indexes a write.
+const CALL_UPDATES = ['status', 'date_updated', 'start_time', 'answered_at', 'end_time', 'duration', 'answered_by',
+  'forwarded_from', 'caller_name', 'callback_sequence', 'config']
   .map((c) => `${c} = excluded.${c}`).join(', ');
 const PHONE_NUMBER_COLUMNS = 'sid, account_sid, phone_number, friendly_name, voice_url, voice_method, voice_fallback_url, '
   + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated';
