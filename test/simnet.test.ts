@@ -150,7 +150,7 @@ describe('SimNetwork', () => {
     const { network, events, callSid } = await answeredCall();
     assert.equal(network.pressDigits(callSid, '12#'), true);
     assert.equal(network.speak(callSid, 'billing please'), true);
-    assert.deepEqual(events.slice(2), ['digits:12#', 'speech:billing please']);
+    assert.deepEqual(events.slice(2), ['digits:12#', 'speech:billing please@1']);
     assert.throws(() => network.pressDigits(callSid, '12x'), RangeError);
   });
 

@@ -108,10 +108,11 @@ describe('TwiML verbs on the simulated network', () => {
     h.app.route('/speech', '<Response/>');
     const sid = await call('<Gather input="speech" action="/speech" timeout="30"><Say>Say something</Say></Gather>');
     await listening(sid, 'say');
-    await h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text: 'book a table' });
+    await h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text: 'book a table', confidence: 0.82 });
     const action = await h.app.waitFor('/speech', (r) => r.params.CallSid === sid);
     assert.equal(action.params.SpeechResult, 'book a table');
-    assert.match(action.params.Confidence!, /^0(\.\d+)?|1$/);
+    assert.equal(action.params.Confidence, '0.82');
+    assert.equal(action.params.Digits, undefined);
   });
 
   it('digits pressed while no Gather listens are dropped', async () => {

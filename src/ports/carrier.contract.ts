@@ -35,7 +35,7 @@ export function recordingListener(): { events: string[]; listener: LegListener }
       answered: () => events.push('answered'),
       ended: (reason) => events.push(`ended:${reason}`),
       digits: (digits) => events.push(`digits:${digits}`),
-      speech: (text) => events.push(`speech:${text}`),
+      speech: (text, confidence) => events.push(`speech:${text}@${confidence}`),
     },
   };
 }

@@ -26,8 +26,8 @@ export interface LegListener {
   ended(reason: LegEndReason): void;
   /** DTMF pressed by the far end (one or more keys). */
   digits(digits: string): void;
-  /** A finished speech utterance from the far end. */
-  speech(text: string): void;
+  /** A finished speech utterance from the far end, with the recogniser's confidence (0–1). */
+  speech(text: string, confidence: number): void;
 }
 
 export interface Leg {

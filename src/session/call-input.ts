@@ -1,5 +1,5 @@
 /** Caller input: DTMF keys or a finished speech utterance. */
-export type InputEvent = { kind: 'digits'; digits: string } | { kind: 'speech'; text: string };
+export type InputEvent = { kind: 'digits'; digits: string } | { kind: 'speech'; text: string; confidence: number };
 
 /**
  * Routes the caller's input to whatever verb is listening. Input that arrives while nothing

@@ -113,7 +113,7 @@ export class CallSession implements LegListener {
   answered(): void { this.mailbox.post({ type: 'answered' }); }
   ended(reason: LegEndReason): void { this.mailbox.post({ type: 'ended', reason }); }
   digits(digits: string): void { this.input.deliver({ kind: 'digits', digits }); }
-  speech(text: string): void { this.input.deliver({ kind: 'speech', text }); }
+  speech(text: string, confidence: number): void { this.input.deliver({ kind: 'speech', text, confidence }); }
 
   private async handle(message: Message): Promise<void> {
     try {

@@ -156,9 +156,9 @@ export class SimCall implements Leg {
   }
 
   /** The far end says an utterance. False unless the call is answered. */
-  farEndSpeech(text: string): boolean {
+  farEndSpeech(text: string, confidence: number): boolean {
     if (this.stateValue !== 'answered') return false;
-    this.listener?.speech(text);
+    this.listener?.speech(text, confidence);
     return true;
   }
 

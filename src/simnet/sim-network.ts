@@ -109,9 +109,14 @@ export class SimNetwork implements Carrier {
     return this.live.get(callSid)?.farEndDigits(digits) ?? false;
   }
 
-  /** The far end says `text` (one finished utterance). False when the call is unknown or not answered. */
-  speak(callSid: string, text: string): boolean {
-    return this.live.get(callSid)?.farEndSpeech(text) ?? false;
+  /**
+   * The far end says `text` (one finished utterance). The simulated recogniser hears exactly
+   * what the script says, so `confidence` defaults to 1; a test may lower it to exercise an
+   * app's handling of doubtful results. False when the call is unknown or not answered.
+   */
+  speak(callSid: string, text: string, confidence = 1): boolean {
+    if (!(confidence >= 0 && confidence <= 1)) throw new RangeError(`confidence must be between 0 and 1, got ${confidence}`);
+    return this.live.get(callSid)?.farEndSpeech(text, confidence) ?? false;
   }
 
   /**

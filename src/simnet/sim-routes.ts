@@ -56,9 +56,10 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
 
   app.post<CallParams>('/sim/v1/calls/:callSid/speech', async (request) => {
     const sid = await simCall(request);
-    const { text } = body(request);
+    const { text, confidence = 1 } = body(request);
     if (typeof text !== 'string' || text.trim() === '') throw badRequest(undefined, 'text must be a non-empty string');
-    return act(sim.speak(sid, text), 'speak');
+    if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) throw badRequest(undefined, 'confidence must be a number from 0 to 1');
+    return act(sim.speak(sid, text, confidence), 'speak');
   });
 
   app.post<CallParams>('/sim/v1/calls/:callSid/hangup', async (request) => {

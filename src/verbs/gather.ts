@@ -23,7 +23,7 @@ export async function runGather(verb: GatherVerb, ctx: VerbContext): Promise<Ver
   ctx.signal.addEventListener('abort', stopPrompts, { once: true });
 
   let digits = '';
-  let speech: string | null = null;
+  let speech: { text: string; confidence: number } | null = null;
   let heardInput = false;
   let timer: Timer | null = null;
   let finish!: () => void;
@@ -38,7 +38,7 @@ export async function runGather(verb: GatherVerb, ctx: VerbContext): Promise<Ver
     stopPrompts();
     if (event.kind === 'speech') {
       if (!verb.input.speech) return;
-      speech = event.text;
+      speech = { text: event.text, confidence: event.confidence };
       return finish();
     }
     if (!verb.input.dtmf) return;
@@ -62,7 +62,12 @@ export async function runGather(verb: GatherVerb, ctx: VerbContext): Promise<Ver
     ctx.signal.removeEventListener('abort', stopPrompts);
   }
 
-  if (speech !== null) return { type: 'fetch', url: actionOf(verb), method: verb.method, params: { SpeechResult: speech, Confidence: '0.9' } };
+  // Assigned inside the input listener, which TypeScript's flow analysis does not follow.
+  const result = speech as { text: string; confidence: number } | null;
+  if (result !== null) {
+    const params = { SpeechResult: result.text, Confidence: String(result.confidence) };
+    return { type: 'fetch', url: actionOf(verb), method: verb.method, params };
+  }
   if (digits !== '') return { type: 'fetch', url: actionOf(verb), method: verb.method, params: { Digits: digits } };
   if (verb.actionOnEmptyResult) return { type: 'fetch', url: actionOf(verb), method: verb.method, params: { Digits: '' } };
   return NEXT;
