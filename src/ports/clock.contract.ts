@@ -102,6 +102,14 @@ export function runClockContract(name: string, make: () => ClockHarness): void {
       controller.abort(new Error('late'));
     });
 
+    it('callTimeSince counts the call time that passed, whatever the time scale', async () => {
+      const { clock, advance } = make();
+      const start = clock.now();
+      await advance(2_000);
+      const elapsed = clock.callTimeSince(start);
+      assert.ok(elapsed >= 2_000 && elapsed < 600_000, `elapsed ${elapsed}`);
+    });
+
     it('now() never goes backwards as time passes', async () => {
       const { clock, advance } = make();
       const before = clock.now();

@@ -6,6 +6,11 @@
 export interface Clock {
   /** Wall-clock epoch milliseconds, used for timestamps and durations. */
   now(): number;
+  /**
+   * Call time elapsed since the wall-clock instant `epochMs` (a value of `now()`): what a
+   * timer set then would have counted. Lets a limit counted from the answer be re-armed.
+   */
+  callTimeSince(epochMs: number): number;
   /** Runs `fn` after `ms` of call time (scaled by the clock's time scale). */
   setTimer(ms: number, fn: () => void): Timer;
   /** Resolves after `ms` of call time; rejects with the signal's reason if aborted first. */

@@ -27,6 +27,10 @@ export class ManualClock implements Clock {
     return this.epochMs;
   }
 
+  callTimeSince(epochMs: number): number {
+    return this.epochMs - epochMs;
+  }
+
   /** Timers set and neither fired nor cancelled. */
   get pendingTimers(): number {
     return this.timers.length;

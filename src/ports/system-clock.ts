@@ -26,6 +26,12 @@ export class SystemClock implements Clock {
     return Date.now();
   }
 
+  callTimeSince(epochMs: number): number {
+    const realMs = Date.now() - epochMs;
+    // At scale 0 every wait is already over.
+    return this.timeScale === 0 ? Number.POSITIVE_INFINITY : realMs / this.timeScale;
+  }
+
   setTimer(ms: number, fn: () => void): Timer {
     const realMs = Math.max(0, Number.isFinite(ms) ? ms * this.timeScale : 0);
     return new SystemTimer(realMs, fn);

@@ -39,7 +39,8 @@ type Message =
   | { type: 'redirect'; request: RedirectRequest }
   | { type: 'hangup' }
   | { type: 'cancel' }
-  | { type: 'time-limit'; seconds?: number }
+  | { type: 'set-time-limit'; seconds: number }
+  | { type: 'time-limit' }
   | { type: 'orphaned' }
   | { type: 'program-ended'; generation: number; end: ProgramEnd | { type: 'failed'; error: unknown } };
 
@@ -97,7 +98,7 @@ export class CallSession implements LegListener {
 
   /** `TimeLimit` on update: counted from the answer, like the create-time limit. */
   setTimeLimit(seconds: number): Promise<void> {
-    return this.mailbox.send({ type: 'time-limit', seconds });
+    return this.mailbox.send({ type: 'set-time-limit', seconds });
   }
 
   /**
@@ -150,11 +151,7 @@ export class CallSession implements LegListener {
         await this.markAnswered();
         return this.startProgram();
       case 'answer':
-        if (status !== 'in-progress') {
-          this.leg?.answer();
-          await this.markAnswered();
-        }
-        return;
+        return this.answerInbound();
       case 'ended':
         return this.finish(endStatus(message.reason, status));
       case 'redirect':
@@ -164,11 +161,10 @@ export class CallSession implements LegListener {
       case 'cancel':
         if (status !== 'in-progress') await this.finish('canceled');
         return;
+      case 'set-time-limit':
+        await this.change(null, { config: { ...this.record.config, timeLimitSec: message.seconds } }, null);
+        return this.armTimeLimit();
       case 'time-limit':
-        if (message.seconds !== undefined) {
-          await this.change(null, { config: { ...this.record.config, timeLimitSec: message.seconds } }, null);
-          return this.armTimeLimit();
-        }
         if (status === 'in-progress') await this.finish('completed');
         return;
       case 'orphaned':
@@ -193,12 +189,16 @@ export class CallSession implements LegListener {
       this.leg?.reject(end.reason);
       return this.finish(end.reason === 'busy' ? 'busy' : 'no-answer');
     }
-    if (this.record.status !== 'in-progress') {
-      // Any TwiML but <Reject> answers an inbound call, even an empty document.
-      this.leg?.answer();
-      await this.markAnswered();
-    }
+    // Any TwiML but <Reject> answers an inbound call, even an empty document.
+    await this.answerInbound();
     return this.finish('completed');
+  }
+
+  /** Answers an inbound call that is still ringing; nothing to do once it is in progress. */
+  private async answerInbound(): Promise<void> {
+    if (this.record.status === 'in-progress') return;
+    this.leg?.answer();
+    await this.markAnswered();
   }
 
   private async markAnswered(): Promise<void> {
@@ -209,7 +209,7 @@ export class CallSession implements LegListener {
   private armTimeLimit(): void {
     this.timeLimit?.cancel();
     if (this.record.answeredAt === null) return;
-    const elapsed = this.deps.clock.now() - this.record.answeredAt;
+    const elapsed = this.deps.clock.callTimeSince(this.record.answeredAt);
     this.timeLimit = this.deps.clock.setTimer(Math.max(0, this.record.config.timeLimitSec * 1000 - elapsed), () =>
       this.mailbox.post({ type: 'time-limit' }),
     );
