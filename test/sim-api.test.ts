@@ -75,3 +75,30 @@ describe('accounts are isolated', () => {
     }
   });
 });
+
+describe('bad input to the HTTP edge', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  it('a sim request whose body is not a JSON object answers 400 with a Twilio error body', async () => {
+    const array = await h.sim('PUT', '/sim/v1/phones/+14155550119', [1, 2]);
+    assert.equal(array.status, 400);
+    assert.equal(array.body.message, 'The body must be a JSON object');
+    const response = await fetch(`${h.server.url}/sim/v1/calls`, {
+      method: 'POST', body: 'not json',
+      headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${h.server.accountSid}:${h.server.authToken}`).toString('base64') },
+    });
+    assert.equal(response.status, 400);
+    assert.equal((await response.json()).status, 400);
+  });
+
+  it('a URL that cannot be decoded answers 400 in Twilio form, and the server goes on', async () => {
+    const response = await h.rest('GET', `/2010-04-01/Accounts/${h.server.accountSid}/Calls/%E0%A4%A.json`);
+    assert.equal(response.status, 400);
+    assert.deepEqual(Object.keys(response.json).sort(), ['message', 'status']);
+    assert.equal((await fetch(`${h.server.url}/health`)).status, 200);
+  });
+});

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
 import { parseForm } from '../calls/form.js';
 import { moreInfo, TwilioError } from '../domain/errors.js';
@@ -29,6 +29,10 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     // Repeated keys are kept (`StatusCallbackEvent=a&StatusCallbackEvent=b`): calls-api.md §1.
     routerOptions: { querystringParser: (text) => parseForm(text) },
     bodyLimit: 1024 * 1024,
+    // A URL that cannot be decoded never reaches a route; answer it like any bad request.
+    frameworkErrors: (error, request, reply) => {
+      sendError(request.url, (reply as FastifyReply).code(400), { message: error.message, status: 400 });
+    },
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {
     done(null, parseForm(text as string));
@@ -69,7 +73,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
 }
 
 /** Errors come in the request's format: JSON for `.json` paths and `/sim`, XML for the rest of the 2010 API. */
-function sendError(url: string, reply: import('fastify').FastifyReply, body: { code?: number; message: string; more_info?: string; status: number }): void {
+function sendError(url: string, reply: FastifyReply, body: { code?: number; message: string; more_info?: string; status: number }): void {
   const path = url.split('?', 1)[0]!;
   const xml = path.startsWith('/2010-04-01/') && !path.endsWith('.json');
   if (xml) reply.type('application/xml; charset=utf-8').send(errorXml(body));

@@ -13,7 +13,13 @@ type CallParams = { Params: { callSid: string } };
  * the phones, read what the far end heard, press keys, speak, hang up, place inbound calls.
  */
 export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, sim: SimNetwork): void {
-  const body = (request: FastifyRequest) => (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+  /** The JSON object sent, or {} when there is no body; anything else is a 400. */
+  const body = (request: FastifyRequest): Record<string, unknown> => {
+    const sent = request.body;
+    if (sent === undefined || sent === null || sent === '') return {};
+    if (typeof sent !== 'object' || Array.isArray(sent)) throw badRequest(undefined, 'The body must be a JSON object');
+    return sent as Record<string, unknown>;
+  };
 
   /** The live (or logged) simulated call, if it belongs to the caller's account. */
   const simCall = async (request: FastifyRequest<CallParams>) => {
