@@ -267,3 +267,25 @@ describe('parseTwiml: invalid attribute values warn and fall back to defaults', 
     assert.equal(d.verbs.length, 1);
   });
 });
+
+describe('parseTwiml on arbitrary input', () => {
+  it('never throws anything but a TwimlError, whatever the document (seeded random documents)', () => {
+    const pieces = [
+      '<Response>', '</Response>', '<Say>', '</Say>', '<Gather numDigits="x">', '</Gather>', '<Play digits="1w">', '</Play>',
+      '&amp;', '&#0;', '&#x1F600;', '<![CDATA[x]]>', '<!-- c -->', '<?xml version="1.0"?>', '<Pause length="-1"/>', '"', "'",
+      '<', '>', '&', 'text', ' ', '\n', '<Redirect/>', '<Reject reason="x"/>', '<Dial>', '\u0000',
+      '<!DOCTYPE x [<!ENTITY a "b">]>', '&a;', '<Say loop="99999999999999999999">',
+    ];
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let i = 0; i < 20_000; i++) {
+      let xml = '';
+      for (let n = Math.floor(random() * 12); n > 0; n--) xml += pieces[Math.floor(random() * pieces.length)];
+      try {
+        parseTwiml(xml);
+      } catch (error) {
+        assert.ok(error instanceof TwimlError, `${JSON.stringify(xml)} threw ${String(error)}`);
+      }
+    }
+  });
+});
