@@ -5,6 +5,7 @@ import { parseTwiml } from '../twiml/parse-twiml.js';
 import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
 import type { VerbContext } from '../verbs/verb-context.js';
+import type { WebhookClient } from '../webhooks/webhook-client.js';
 import type { CallInput } from './call-input.js';
 import { voiceParams } from './webhook-params.js';
 
@@ -19,16 +20,8 @@ export interface DocumentSource {
   fallbackMethod?: HttpMethod;
 }
 
-export type TwimlFetchResult =
-  | { ok: true; body: string; url: string; contentType: string }
-  | { ok: false; code: number; message: string; status?: number; responseBody?: string };
-
 /** The slice of the webhook client the runner needs. */
-export interface TwimlFetcher {
-  fetchTwiml(request: {
-    url: string; method: HttpMethod; params: Record<string, string>; authToken: string; signal?: AbortSignal;
-  }): Promise<TwimlFetchResult>;
-}
+export type TwimlFetcher = Pick<WebhookClient, 'fetchTwiml'>;
 
 export interface NotificationInput {
   code: number;
