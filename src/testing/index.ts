@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSwitchboard, type Switchboard } from '../app.js';
+import { isTerminal, type CallStatus } from '../domain/call-status.js';
+import type { CallRecord } from '../domain/call.js';
+import type { HeardEntry } from '../simnet/sim-call.js';
+import type { PhoneConfig } from '../simnet/sim-network.js';
+
+export type { CallRecord, HeardEntry, PhoneConfig };
+
+export interface TestSwitchboardOptions {
+  /** Multiplies every wait the server times; default 0.01 (a 30 s Pause lasts 0.3 s). */
+  timeScale?: number;
+  /** Default: a fresh temporary directory, removed by `close()`. */
+  dataDir?: string;
+}
+
+/** The far end of one call on the simulated network, scripted from a test. */
+export interface FarEnd {
+  /** Everything the far end heard so far, oldest first. */
+  heard(): HeardEntry[];
+  /** The words of every `<Say>` heard so far. */
+  said(): string[];
+  /** Presses DTMF keys; throws when the call is not answered. */
+  press(digits: string): void;
+  /** Says one utterance (for `<Gather input="speech">`); throws when the call is not answered. */
+  say(text: string, confidence?: number): void;
+  /** Hangs up from the far end; throws when the call is not live. */
+  hangup(): void;
+}
+
+/**
+ * A Switchboard running inside the test process: the official SDK is pointed at `url` with
+ * `accountSid`/`authToken`, and the simulated network's phones are scripted directly, without
+ * HTTP. Everything else is the real server.
+ */
+export interface TestSwitchboard {
+  readonly url: string;
+  readonly accountSid: string;
+  readonly authToken: string;
+  /** How `number` answers the calls placed to it from now on. */
+  phone(number: string, config: PhoneConfig): void;
+  /** The far end of `callSid`. */
+  call(callSid: string): FarEnd;
+  /** Places an inbound call to a number provisioned through IncomingPhoneNumbers; resolves with its SID. */
+  dialIn(from: string, to: string): Promise<string>;
+  /**
+   * Resolves with the call once it is in `status` (or, without one, once it has ended).
+   * Rejects after `timeoutMs` of real time.
+   */
+  waitForCall(callSid: string, status?: CallStatus, timeoutMs?: number): Promise<CallRecord>;
+  /** Stops the server and removes the temporary data directory. */
+  close(): Promise<void>;
+}
+
+/** Starts Switchboard for a test: a free port on 127.0.0.1, no logs, compressed time. */
+export async function startTestSwitchboard(options: TestSwitchboardOptions = {}): Promise<TestSwitchboard> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchboard-')));
+  const server = await startSwitchboard({ dataDir, port: 0, timeScale: options.timeScale ?? 0.01, logger: false });
+  return {
+    url: server.url,
+    accountSid: server.accountSid,
+    authToken: server.authToken,
+    phone: (number, config) => server.sim.configurePhone(number, config),
+    call: (callSid) => farEnd(server, callSid),
+    dialIn: (from, to) => server.sim.placeInbound(from, to),
+    waitForCall: (callSid, status, timeoutMs = 10_000) => waitForCall(server, callSid, status, timeoutMs),
+    async close() {
+      await server.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function farEnd(server: Switchboard, callSid: string): FarEnd {
+  const sim = server.sim;
+  const must = (done: boolean, what: string) => {
+    if (!done) throw new Error(`Cannot ${what}: call ${callSid} is not live and answered on the simulated network`);
+  };
+  const heard = () => sim.heard(callSid)?.heard ?? [];
+  return {
+    heard,
+    said: () => heard().filter((entry) => entry.kind === 'say').map((entry) => entry.text!),
+    press: (digits) => must(sim.pressDigits(callSid, digits), `press ${digits}`),
+    say: (text, confidence) => must(sim.speak(callSid, text, confidence), 'speak'),
+    hangup: () => must(sim.hangup(callSid), 'hang up'),
+  };
+}
+
+async function waitForCall(server: Switchboard, callSid: string, status: CallStatus | undefined, timeoutMs: number): Promise<CallRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const call = await server.calls.fetch(server.accountSid, callSid);
+    if (status ? call.status === status : isTerminal(call.status)) return call;
+    if (Date.now() > deadline) throw new Error(`Call ${callSid} is ${call.status}, not ${status ?? 'ended'}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
