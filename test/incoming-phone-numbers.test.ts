@@ -156,3 +156,17 @@ describe('inbound calls to a provisioned number', () => {
     assert.equal(placed.body.code, 20404);
   });
 });
+
+describe('IncomingPhoneNumbers methods', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness(); });
+  after(() => h.close());
+
+  it('PUT on a number answers 405 / 20004 with an Allow header', async () => {
+    const number = await h.client.incomingPhoneNumbers.create({ phoneNumber: '+14155550180', voiceUrl: 'http://127.0.0.1:9/voice' });
+    const response = await h.rest('PUT', `/2010-04-01/Accounts/${h.server.accountSid}/IncomingPhoneNumbers/${number.sid}.json`, {});
+    assert.equal(response.status, 405);
+    assert.equal(response.json.code, 20004);
+    assert.equal(response.headers.get('allow'), 'GET, POST, DELETE');
+  });
+});

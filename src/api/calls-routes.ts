@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
 import { formOf, type Form } from '../calls/form.js';
 import { isCallStatus } from '../domain/call-status.js';
 import { parseFilterDate } from '../domain/dates.js';
-import { badRequest, TwilioError } from '../domain/errors.js';
+import { badRequest } from '../domain/errors.js';
 import type { CallFilter, TimeRange } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
+import { registerNotAllowed } from './not-allowed.js';
 import { buildPage, pageRequest, readPaging } from './paging.js';
 import { callJson } from './render/resources.js';
 import { collectionPath, formatOf, sendList, sendRecord, splitRef } from './respond.js';
@@ -60,15 +61,8 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     return sendRecord(reply, format, 200, 'Call', call, callJson);
   });
 
-  // Methods the Calls resource does not support get Twilio's 405 / 20004 body (xml-and-errors.md
-  // §4a) rather than a 404 saying that an existing call "was not found".
-  const notAllowed = (allow: string) => async (request: FastifyRequest<AccountParams>, reply: FastifyReply) => {
-    await auth.authorize(request, request.params.accountSid);
-    reply.header('Allow', allow);
-    throw new TwilioError(405, 20004, `Method ${request.method} is not allowed on ${request.url.split('?', 1)[0]}`);
-  };
-  for (const path of collection) app.route<AccountParams>({ method: ['PUT', 'PATCH', 'DELETE'], url: path, handler: notAllowed('GET, POST') });
-  app.route<CallParams>({ method: ['PUT', 'PATCH'], url: instance, handler: notAllowed('GET, POST, DELETE') });
+  registerNotAllowed(app, auth, collection, ['PUT', 'PATCH', 'DELETE'], 'GET, POST');
+  registerNotAllowed(app, auth, [instance], ['PUT', 'PATCH'], 'GET, POST, DELETE');
 
   app.delete<CallParams>(instance, async (request, reply) => {
     const { accountSid, callRef } = request.params;

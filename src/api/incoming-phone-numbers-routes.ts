@@ -7,6 +7,7 @@ import { newSid } from '../domain/sid.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
+import { registerNotAllowed } from './not-allowed.js';
 import { buildPage, pageRequest, readPaging } from './paging.js';
 import { phoneNumberJson } from './render/resources.js';
 import { collectionPath, formatOf, sendInstance, sendList, splitRef } from './respond.js';
@@ -75,6 +76,9 @@ export function registerPhoneNumberRoutes(app: FastifyInstance, auth: Authentica
     await store.updatePhoneNumber(number);
     return sendInstance(reply, format, 200, 'IncomingPhoneNumber', phoneNumberJson(number));
   });
+
+  registerNotAllowed(app, auth, ['', '.json', '.xml'].map((suffix) => base + suffix), ['PUT', 'PATCH', 'DELETE'], 'GET, POST');
+  registerNotAllowed(app, auth, [`${base}/:ref`], ['PUT', 'PATCH'], 'GET, POST, DELETE');
 
   app.delete<ItemParams>(`${base}/:ref`, async (request, reply) => {
     const { accountSid, ref } = request.params;
