@@ -4,7 +4,6 @@
  * every code here, and a test keeps the two in step.
  */
 export const ERROR_CATALOGUE = {
-  20001: 'Unknown parameters',
   20003: 'Authentication Error',
   20004: 'Method not allowed',
   20404: 'The requested resource was not found',
