@@ -136,6 +136,21 @@ describe('TwiML verbs on the simulated network', () => {
     assert.equal(h.app.to('/dropped').length, 0);
   });
 
+  it('a REST redirect stops a long Play and a long Pause at once', async () => {
+    h.app.route('/long.wav', () => ({ body: wav(8000 * 60), type: 'audio/wav' }));
+    h.app.route('/after-audio', `<Response><Say>Redirected from audio</Say>${HOLD}</Response>`);
+    for (const verb of [`<Play>${h.app.url}/long.wav</Play>`, '<Pause length="60"/>']) {
+      const sid = await call(verb);
+      const [first] = await eventually(() => heard(sid), (list) => list.length === 1);
+      assert.equal(first.ms, 60_000);
+      await h.client.calls(sid).update({ url: `${h.app.url}/after-audio` });
+      const entries = await eventually(() => heard(sid), (list) => list.length === 2);
+      assert.equal(entries[1].text, 'Redirected from audio');
+      assert.ok(Date.parse(entries[1].at) < Date.parse(first.at) + first.ms * 0.01, 'the new TwiML started before the audio would have ended');
+      await h.client.calls(sid).update({ status: 'completed' });
+    }
+  });
+
   it('a REST redirect stops a long Say at once', async () => {
     const text = 'This message is long. '.repeat(150);
     h.app.route('/after-say', `<Response><Say>Redirected now</Say>${HOLD}</Response>`);
