@@ -22,7 +22,7 @@ import { readXml, type XmlElement } from './xml.js';
  * twiml-voice.md §1–3) and error dictionary (xml-and-errors.md §4b):
  * - not well-formed XML, or an empty body → TwimlError 12100;
  * - root element other than `<Response>` → TwimlError 12102;
- * - an element Switchboard cannot execute (unknown, or a real verb not implemented yet, or a
+ * - an element Switchboard cannot execute (unknown, or a real verb it does not run yet, or a
  *   verb other than Say/Play/Pause inside `<Gather>`, or text directly under `<Response>`)
  *   → TwimlError 12200: running the rest of the document would not be what the app meant;
  * - a bad attribute value → a warning with Twilio's code, and the attribute's default.
