@@ -1,5 +1,6 @@
 import type { LegEndReason, LegListener, Leg } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
+import type { PhoneConfig } from './sim-network.js';
 import { SimMedia } from './sim-media.js';
 
 /** What the far end heard, one entry per piece of audio, appended when the audio starts. */
@@ -73,10 +74,7 @@ export interface SimCallHost {
 }
 
 /** A far-end phone's behaviour for one outbound call (see `SimNetwork.configurePhone`). */
-export interface PhoneBehaviour {
-  answer: 'answer' | 'busy' | 'no-answer' | 'fail';
-  answerAfterMs: number;
-}
+export type PhoneBehaviour = Required<PhoneConfig>;
 
 /**
  * `dialing` exists so that an outbound call reports nothing inside `dial()`: its first event

@@ -1,14 +1,16 @@
 import type { Carrier, DialRequest, InboundHandler, InboundOffer, Leg, LegListener } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import { fetchAudioLength } from './audio-length.js';
-import { CallLog, SimCall, type FetchAudio, type HeardLog, type PhoneBehaviour, type SimCallHost } from './sim-call.js';
+import { CallLog, SimCall, type FetchAudio, type HeardLog, type SimCallHost } from './sim-call.js';
 
 export type { FetchAudio, HeardEntry, HeardLog } from './sim-call.js';
 
+/** `answer` picks up, `busy` returns busy at once, `no-answer` rings until the timeout, `fail` cannot be reached. */
+export const PHONE_ANSWERS = ['answer', 'busy', 'no-answer', 'fail'] as const;
+
 /** How a simulated phone responds when called (design.md: scripted virtual phones). */
 export interface PhoneConfig {
-  /** `answer` picks up, `busy` returns busy at once, `no-answer` rings until the timeout, `fail` cannot be reached. */
-  answer: 'answer' | 'busy' | 'no-answer' | 'fail';
+  answer: (typeof PHONE_ANSWERS)[number];
   /** For `answer`: how long it rings first, in call-time ms. Default 1000 (one ring). */
   answerAfterMs?: number;
 }
@@ -23,7 +25,6 @@ export interface SimNetworkOptions {
 }
 
 const DEFAULT_ANSWER_AFTER_MS = 1000;
-const ANSWERS = new Set<PhoneConfig['answer']>(['answer', 'busy', 'no-answer', 'fail']);
 
 /**
  * The built-in simulated phone network: a Carrier whose far ends are scripted phones, so voice
@@ -35,7 +36,7 @@ const ANSWERS = new Set<PhoneConfig['answer']>(['answer', 'busy', 'no-answer', '
  * hold no reference to the session.
  */
 export class SimNetwork implements Carrier {
-  private readonly phones = new Map<string, PhoneBehaviour>();
+  private readonly phones = new Map<string, Required<PhoneConfig>>();
   private readonly live = new Map<string, SimCall>();
   private readonly ended = new Map<string, CallLog>();
   private readonly keepEndedCalls: number;
@@ -56,7 +57,7 @@ export class SimNetwork implements Carrier {
 
   /** Scripts the phone at `number` for calls dialled from now on. */
   configurePhone(number: string, config: PhoneConfig): void {
-    if (!ANSWERS.has(config.answer)) throw new RangeError(`Unknown phone behaviour "${config.answer}"`);
+    if (!PHONE_ANSWERS.includes(config.answer)) throw new RangeError(`answer must be one of ${PHONE_ANSWERS.join(', ')}, not "${config.answer}"`);
     const answerAfterMs = config.answerAfterMs ?? DEFAULT_ANSWER_AFTER_MS;
     if (!Number.isFinite(answerAfterMs) || answerAfterMs < 0) throw new RangeError('answerAfterMs must be a finite number >= 0');
     this.phones.set(number, { answer: config.answer, answerAfterMs });
