@@ -44,6 +44,13 @@ describe('application errors end the call the way Twilio does', () => {
     assert.equal(notifications[0]!.errorCode, '11200');
   });
 
+  it('a failing fallback adds its own notification, and the list pages through both with the SDK', async () => {
+    const { sid, notifications } = await run(`${h.app.url}/500`, `${h.app.url}/500?fallback`);
+    assert.deepEqual(notifications.map((n) => n.requestUrl), [`${h.app.url}/500`, `${h.app.url}/500?fallback`]);
+    const paged = await h.client.calls(sid).notifications.list({ pageSize: 1 });
+    assert.deepEqual(paged.map((n) => n.sid), notifications.map((n) => n.sid));
+  });
+
   it('an app that times out (read timeout override #rt=200) goes to the fallback', async () => {
     const { sid, heard } = await run(`${h.app.url}/slow#rt=200`, `${h.app.url}/fallback`);
     await h.app.waitFor('/fallback', (r) => r.params.CallSid === sid);

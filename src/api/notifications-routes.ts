@@ -4,7 +4,7 @@ import type { Form } from '../calls/form.js';
 import { notFound } from '../domain/errors.js';
 import type { Store } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
-import { buildPage, readPaging } from './paging.js';
+import { buildPage, pageRequest, readPaging, slicePage } from './paging.js';
 import { notificationJson } from './render/resources.js';
 import { collectionPath, formatOf, sendInstance, sendList, splitRef } from './respond.js';
 
@@ -23,10 +23,7 @@ export function registerNotificationRoutes(app: FastifyInstance, auth: Authentic
       await calls.fetch(accountSid, callSid);
       const paging = readPaging(request.query as Form);
       const all = await store.listNotifications(accountSid, callSid);
-      const start = paging.pageToken?.startsWith('PA')
-        ? all.findIndex((n) => n.sid === paging.pageToken!.slice(2)) + 1
-        : paging.page * paging.pageSize;
-      const { items, meta } = buildPage(collectionPath(request), [], paging, all.slice(start, start + paging.pageSize + 1));
+      const { items, meta } = buildPage(collectionPath(request), [], paging, slicePage(all, pageRequest(paging)));
       return sendList(reply, formatOf(request), 'notifications', 'Notification', meta, items.map(notificationJson));
     });
   }

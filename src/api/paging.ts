@@ -39,6 +39,21 @@ export function pageRequest(paging: Paging): PageRequest {
   return { limit: paging.pageSize + 1, offset: paging.page * paging.pageSize };
 }
 
+/** Applies a page request to items already whole in memory and in list order (short lists). */
+export function slicePage<T extends { sid: string }>(items: T[], request: PageRequest): T[] {
+  const at = (sid: string) => items.findIndex((item) => item.sid === sid);
+  if (request.afterSid !== undefined) {
+    const i = at(request.afterSid);
+    return i < 0 ? [] : items.slice(i + 1, i + 1 + request.limit);
+  }
+  if (request.beforeSid !== undefined) {
+    const i = at(request.beforeSid);
+    return i < 0 ? [] : items.slice(Math.max(0, i - request.limit), i);
+  }
+  const offset = request.offset ?? 0;
+  return items.slice(offset, offset + request.limit);
+}
+
 function uri(path: string, pairs: [string, string][]): string {
   return `${path}?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { instanceXml, listXml, type ListMeta } from './render/xml.js';
+import { instanceXml, listXml, pascalCase, type ListMeta } from './render/xml.js';
 
 /** Response format chosen by the path's extension (xml-and-errors.md §1): no extension means XML. */
 export type Format = 'json' | 'xml';
@@ -11,15 +11,14 @@ export function splitRef(ref: string): { id: string; format: Format } {
   return { id: ref, format: 'xml' };
 }
 
-/** The format of a collection request (`…/Calls.json`, `…/Calls.xml`, `…/Calls`). */
-export function formatOf(request: FastifyRequest): Format {
-  const path = request.url.split('?', 1)[0]!;
-  return path.endsWith('.json') ? 'json' : 'xml';
-}
-
-/** The path of a collection without its extension, for page URIs in the request's format. */
+/** The path of a collection request, extension included, for page URIs in the request's format. */
 export function collectionPath(request: FastifyRequest): string {
   return request.url.split('?', 1)[0]!;
+}
+
+/** The format of a collection request (`…/Calls.json`, `…/Calls.xml`, `…/Calls`). */
+export function formatOf(request: FastifyRequest): Format {
+  return splitRef(collectionPath(request)).format;
 }
 
 /** JSON text of each call snapshot: snapshots are immutable, and polling apps fetch the same one often. */
@@ -50,6 +49,5 @@ export function sendList(
   if (format === 'json') {
     return reply.type('application/json; charset=utf-8').send(JSON.stringify({ ...meta, [key]: items }));
   }
-  const plural = key.split('_').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
-  return reply.type('application/xml; charset=utf-8').send(listXml(plural, element, meta, items));
+  return reply.type('application/xml; charset=utf-8').send(listXml(pascalCase(key), element, meta, items));
 }

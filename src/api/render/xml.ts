@@ -23,8 +23,9 @@ function elements(value: Record<string, unknown>): string {
     if (field === null || field === undefined || field === '') out += `<${name}/>`;
     else if (typeof field === 'object' && !Array.isArray(field)) out += `<${name}>${elements(field as Record<string, unknown>)}</${name}>`;
     else {
+      // Every URI of the 2010 API is a relative path: in XML it loses its `.json` (rule 6).
       const text = String(field);
-      out += `<${name}>${escapeXml(key === 'uri' || key.endsWith('_uri') || typeof field === 'string' && text.startsWith('/2010-04-01/') ? xmlUri(text) : text)}</${name}>`;
+      out += `<${name}>${escapeXml(text.startsWith('/2010-04-01/') ? xmlUri(text) : text)}</${name}>`;
     }
   }
   return out;
