@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
 import { parseForm } from '../calls/form.js';
-import { moreInfo, TwilioError } from '../domain/errors.js';
+import { moreInfo, notFound, TwilioError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { SimNetwork } from '../simnet/sim-network.js';
@@ -54,9 +54,8 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
     sendError(request.url, reply.code(status), body);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    sendError(request.url, reply.code(404), { code: 20404, message: `The requested resource ${path} was not found`, more_info: moreInfo(20404), status: 404 });
+  app.setNotFoundHandler(async (request) => {
+    throw notFound(request.url.split('?', 1)[0]!);
   });
 
   app.get('/health', async (_request, reply) => {
