@@ -53,9 +53,7 @@ export class CallService {
       to: params.to, from: params.from, status: 'queued', direction: 'outbound-api', config: params.config,
     });
     await this.deps.store.insertCall(call);
-    const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(accountSid));
-    this.live.set(call.sid, session);
-    session.dial();
+    (await this.openSession(call)).dial();
     return call;
   }
 
@@ -122,10 +120,16 @@ export class CallService {
       },
     });
     await this.deps.store.insertCall(call);
-    const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(number.accountSid));
-    this.live.set(call.sid, session);
+    const session = await this.openSession(call);
     session.attach(offer.attach(call.sid, session));
     return call.sid;
+  }
+
+  /** Makes the session of a stored call and registers it as live; it unregisters itself when released. */
+  private async openSession(call: CallRecord): Promise<CallSession> {
+    const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(call.accountSid));
+    this.live.set(call.sid, session);
+    return session;
   }
 
   /** Hangs up every live call (server shutdown): each ends `completed` or `canceled`. */
@@ -140,10 +144,7 @@ export class CallService {
    */
   async closeOrphanedCalls(): Promise<number> {
     const orphans = (await this.deps.store.listLiveCalls()).filter((call) => !this.live.has(call.sid));
-    for (const call of orphans) {
-      const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(call.accountSid));
-      await session.closeAfterCrash();
-    }
+    for (const call of orphans) await (await this.openSession(call)).closeAfterCrash();
     return orphans.length;
   }
 }
