@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
+import { AccountTokens } from './calls/account-tokens.js';
 import { CallService } from './calls/call-service.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
 import { SystemClock } from './ports/system-clock.js';
 import type { Clock } from './ports/clock.js';
+import type { Store } from './ports/store.js';
 import { SimNetwork } from './simnet/sim-network.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { CallbackOutbox } from './webhooks/outbox.js';
@@ -58,26 +60,17 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   await store.putAccount({ sid: account.accountSid, authToken: account.authToken, friendlyName: 'Switchboard', dateCreated: clock.now() });
 
   const webhooks = new WebhookClient();
-  // Tokens sign every webhook and callback; accounts do not change while the server runs.
-  const tokens = new Map<string, string>();
-  const authTokenFor = async (accountSid: string) => {
-    let token = tokens.get(accountSid);
-    if (token === undefined) {
-      token = (await store.getAccount(accountSid))?.authToken ?? '';
-      tokens.set(accountSid, token);
-    }
-    return token;
-  };
-  const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor, log });
+  const tokens = new AccountTokens(store);
+  const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log });
   const sim = new SimNetwork({ clock });
-  const calls = new CallService({ store, clock, carrier: sim, fetcher: webhooks, outbox, log, authTokenFor });
+  const calls = new CallService({ store, clock, carrier: sim, fetcher: webhooks, outbox, log, tokens });
 
   const closed = await calls.closeOrphanedCalls();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, sim, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, sim, tokens, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   ready = true;
 
@@ -100,7 +93,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
  * Gives the outbox up to `graceMs` of real time (not scaled: this is shutdown, not a call) to
  * deliver what is queued; whatever is left stays in the store for the next start.
  */
-async function deliverPending(store: SqliteStore, graceMs: number): Promise<void> {
+async function deliverPending(store: Store, graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && (await store.pendingCallbacks(1)).length > 0) {
     await new Promise((resolve) => setTimeout(resolve, 20));

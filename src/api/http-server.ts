@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AccountTokens } from '../calls/account-tokens.js';
 import type { CallService } from '../calls/call-service.js';
 import { parseForm } from '../calls/form.js';
 import { moreInfo, notFound, TwilioError } from '../domain/errors.js';
@@ -17,6 +18,7 @@ export interface HttpServerDeps {
   clock: Clock;
   calls: CallService;
   sim: SimNetwork;
+  tokens: AccountTokens;
   logger: FastifyBaseLogger | false;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
@@ -63,7 +65,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', liveCalls: deps.calls.liveCount });
   });
 
-  const auth = new Authenticator(deps.store);
+  const auth = new Authenticator(deps.tokens);
   registerCallRoutes(app, auth, deps.calls);
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);

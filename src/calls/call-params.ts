@@ -6,7 +6,7 @@ import { integerParam, methodParam, one, urlParam, type Form } from './form.js';
 
 /** Limits from calls-api.md §3. */
 const MAX_TIMEOUT_SEC = 600;
-const DEFAULT_TIMEOUT_SEC = 60;
+export const DEFAULT_TIMEOUT_SEC = 60;
 /** Twilio's default maximum call length: 4 hours. */
 export const DEFAULT_TIME_LIMIT_SEC = 14400;
 const MAX_TWIML_CHARS = 4000;

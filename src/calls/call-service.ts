@@ -6,12 +6,13 @@ import type { Carrier, InboundOffer } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallFilter, PageRequest, Store } from '../ports/store.js';
 import { CallSession, notInProgress, type SessionDeps } from '../session/call-session.js';
-import { DEFAULT_TIME_LIMIT_SEC, isEmptyUpdate, parseCreateParams, parseUpdateParams } from './call-params.js';
+import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC, isEmptyUpdate, parseCreateParams, parseUpdateParams } from './call-params.js';
+import type { AccountTokens } from './account-tokens.js';
 import type { Form } from './form.js';
 
 export interface CallServiceDeps extends Omit<SessionDeps, 'released'> {
-  /** The auth token that signs webhooks for an account. */
-  authTokenFor(accountSid: string): Promise<string>;
+  /** The tokens that sign each account's webhooks. */
+  tokens: AccountTokens;
 }
 
 const callPath = (accountSid: string, sid: string) => `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`;
@@ -116,7 +117,7 @@ export class CallService {
         url: number.voiceUrl, method: number.voiceMethod, twiml: null,
         fallbackUrl: number.voiceFallbackUrl, fallbackMethod: number.voiceFallbackMethod,
         statusCallback: number.statusCallback, statusCallbackMethod: number.statusCallbackMethod,
-        statusCallbackEvents: ['completed'], timeoutSec: 60, timeLimitSec: DEFAULT_TIME_LIMIT_SEC, sendDigits: null,
+        statusCallbackEvents: ['completed'], timeoutSec: DEFAULT_TIMEOUT_SEC, timeLimitSec: DEFAULT_TIME_LIMIT_SEC, sendDigits: null,
       },
     });
     await this.deps.store.insertCall(call);
@@ -127,7 +128,7 @@ export class CallService {
 
   /** Makes the session of a stored call and registers it as live; it unregisters itself when released. */
   private async openSession(call: CallRecord): Promise<CallSession> {
-    const session = new CallSession(this.sessionDeps, call, await this.deps.authTokenFor(call.accountSid));
+    const session = new CallSession(this.sessionDeps, call, (await this.deps.tokens.get(call.accountSid)) ?? '');
     this.live.set(call.sid, session);
     return session;
   }
