@@ -64,6 +64,13 @@ describe('application errors end the call the way Twilio does', () => {
     assert.deepEqual(heard, ['We are sorry, an application error has occurred. Goodbye.']);
   });
 
+  it('a document that fails to parse goes to the fallback with its own ErrorCode', async () => {
+    const { sid, heard } = await run(`${h.app.url}/unknown-verb`, `${h.app.url}/fallback`);
+    const request = await h.app.waitFor('/fallback', (r) => r.params.CallSid === sid);
+    assert.equal(request.params.ErrorCode, '12200');
+    assert.deepEqual(heard, ['Fallback speaking']);
+  });
+
   it('an unknown verb ends the call with 12200 before any verb runs', async () => {
     const { notifications, heard } = await run(`${h.app.url}/unknown-verb`);
     assert.equal(notifications[0]!.errorCode, '12200');

@@ -99,7 +99,10 @@ async function runVerbs(env: ProgramEnv, verbs: Verb[], signal: AbortSignal): Pr
 }
 
 async function loadDocument(env: ProgramEnv, source: DocumentSource, signal: AbortSignal): Promise<LoadedDocument | null> {
-  if (source.url === null) return parse(env, source.twiml ?? '', null);
+  if (source.url === null) {
+    const inline = parse(env, source.twiml ?? '', null);
+    return inline.ok ? inline.document : null;
+  }
   const params = { ...voiceParams(env.call()), ...source.params };
   const primary = await request(env, source.url, source.method, params, signal);
   if (primary.ok) return primary.document;
@@ -122,22 +125,22 @@ async function request(env: ProgramEnv, url: string, method: HttpMethod, params:
     });
     return { ok: false, code: result.code };
   }
-  const document = parse(env, result.body, result.url, { url, method, params });
-  return document ? { ok: true, document } : { ok: false, code: 12100 };
+  return parse(env, result.body, result.url, { url, method, params });
 }
 
-function parse(env: ProgramEnv, xml: string, url: string | null, request?: { url: string; method: string; params: Record<string, string> }): LoadedDocument | null {
+/** Parses a document; its failure code (12100, 12102, 12200) is what a fallback request reports. */
+function parse(env: ProgramEnv, xml: string, url: string | null, request?: { url: string; method: string; params: Record<string, string> }): Attempt {
   try {
     const document = parseTwiml(xml);
     for (const warning of document.warnings) env.notify({ code: warning.code, message: warning.message, level: 1, requestUrl: request?.url });
-    return { verbs: document.verbs, url };
+    return { ok: true, document: { verbs: document.verbs, url } };
   } catch (error) {
     if (!(error instanceof TwimlError)) throw error;
     env.notify({
       code: error.code, level: 0, message: error.message, requestUrl: request?.url, requestMethod: request?.method,
       requestVariables: request?.params, responseBody: xml.slice(0, 65536),
     });
-    return null;
+    return { ok: false, code: error.code };
   }
 }
 
