@@ -115,6 +115,16 @@ describe('TwiML verbs on the simulated network', () => {
     assert.equal(action.params.Digits, undefined);
   });
 
+  it('speech to a DTMF-only Gather is ignored: the prompt plays on and the timeout still falls through', async () => {
+    const prompt = 'Press a key. '.repeat(30).trim();
+    const sid = await call(`<Gather action="/unused" timeout="1"><Say>${prompt}</Say></Gather><Say>Still here</Say>`);
+    await listening(sid, 'say');
+    await h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text: 'operator' });
+    assert.equal((await ended(sid)).status, 'completed');
+    assert.deepEqual((await heard(sid)).map((e) => e.text), [prompt, 'Still here']);
+    assert.equal(h.app.to('/unused').length, 0);
+  });
+
   it('digits pressed while no Gather listens are dropped', async () => {
     h.app.route('/late', '<Response/>');
     const sid = await call(`<Say>${'Long message. '.repeat(20)}</Say><Gather action="/late" timeout="1"/>`);

@@ -18,13 +18,12 @@ import { NEXT, type VerbContext, type VerbOutcome } from './verb-context.js';
  *   Without: the next verb runs, unless `actionOnEmptyResult` is set.
  */
 export async function runGather(verb: GatherVerb, ctx: VerbContext): Promise<VerbOutcome> {
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   const prompts = new AbortController();
   const stopPrompts = () => prompts.abort(new Error('input received'));
-  ctx.signal.addEventListener('abort', stopPrompts, { once: true });
-
   let digits = '';
   let speech: { text: string; confidence: number } | null = null;
-  let heardInput = false;
+  /** Set once input was accepted, or the prompts ended: the silence timeout is running. */
   let timer: Timer | null = null;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -32,16 +31,23 @@ export async function runGather(verb: GatherVerb, ctx: VerbContext): Promise<Ver
     timer?.cancel();
     timer = ctx.clock.setTimer(verb.timeoutSec * 1000, finish);
   };
-
-  const onInput = (event: InputEvent) => {
-    heardInput = true;
+  // A redirect or hangup stops the prompts and the wait alike; the check after the wait throws.
+  const onAbort = () => {
     stopPrompts();
+    finish();
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+  // Input of a kind this Gather does not collect is ignored, and does not stop the prompts.
+  const onInput = (event: InputEvent) => {
     if (event.kind === 'speech') {
       if (!verb.input.speech) return;
+      stopPrompts();
       speech = { text: event.text, confidence: event.confidence };
       return finish();
     }
     if (!verb.input.dtmf) return;
+    stopPrompts();
     for (const key of event.digits) {
       if (verb.finishOnKey !== '' && key === verb.finishOnKey) return finish();
       digits += key;
@@ -53,13 +59,13 @@ export async function runGather(verb: GatherVerb, ctx: VerbContext): Promise<Ver
 
   try {
     await playPrompts(verb.prompts, { ...ctx, signal: prompts.signal });
+    if (timer === null) restartTimeout();
+    await finished;
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (!heardInput) restartTimeout();
-    await Promise.race([finished, aborted(ctx.signal)]);
   } finally {
     stopListening();
     (timer as Timer | null)?.cancel();
-    ctx.signal.removeEventListener('abort', stopPrompts);
+    ctx.signal.removeEventListener('abort', onAbort);
   }
 
   // Assigned inside the input listener, which TypeScript's flow analysis does not follow.
@@ -89,11 +95,4 @@ async function playPrompts(prompts: PromptVerb[], ctx: VerbContext): Promise<voi
   } catch (error) {
     if (!ctx.signal.aborted) throw error;
   }
-}
-
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }
