@@ -253,9 +253,6 @@ function addRange(where: string[], params: unknown[], column: string, range: Tim
 
 const CALL_COLUMNS = 'sid, account_sid, parent_call_sid, to_number, from_number, phone_number_sid, status, direction, '
   + 'date_created, date_updated, start_time, answered_at, end_time, duration, answered_by, forwarded_from, caller_name, callback_sequence, config';
-const CALL_VALUES = '@sid, @account_sid, @parent_call_sid, @to_number, @from_number, @phone_number_sid, @status, @direction, '
-  + '@date_created, @date_updated, @start_time, @answered_at, @end_time, @duration, @answered_by, @forwarded_from, @caller_name, @callback_sequence, @config';
-/** Everything but the identity (sid, account, creation time) may change on save. */
 // Only the columns a call's life changes: SQLite rewrites an index entry whenever the SET
 // names one of its columns, so leaving out to/from/parent/account spares four indexes a write.
 const CALL_UPDATES = ['status', 'date_updated', 'start_time', 'answered_at', 'end_time', 'duration', 'answered_by',
@@ -276,8 +273,8 @@ function prepareStatements(db: Db) {
       VALUES (@sid, @auth_token, @friendly_name, @date_created)
       ON CONFLICT (sid) DO UPDATE SET auth_token = excluded.auth_token, friendly_name = excluded.friendly_name,
         date_created = excluded.date_created`),
-    insertCall: db.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES})`),
-    upsertCall: db.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES})
+    insertCall: db.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (${at(CALL_COLUMNS)})`),
+    upsertCall: db.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (${at(CALL_COLUMNS)})
       ON CONFLICT (sid) DO UPDATE SET ${CALL_UPDATES}`),
     getCall: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE sid = ? AND account_sid = ?`),
     deleteCall: db.prepare('DELETE FROM calls WHERE sid = ? AND account_sid = ?'),
