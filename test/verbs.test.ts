@@ -39,6 +39,7 @@ describe('TwiML verbs on the simulated network', () => {
     assert.deepEqual(entries.map((e) => e.kind), ['play', 'play', 'tone', 'silence', 'tone']);
     assert.equal(entries[0].url, `${h.app.url}/beep.wav`);
     assert.equal(entries[0].ms, 1000);
+    assert.equal(h.app.to('/beep.wav').length, 1, 'a looped Play fetches its audio once');
   });
 
   it('a Play whose audio cannot be fetched is a warning and the call goes on', async () => {

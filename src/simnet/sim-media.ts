@@ -31,6 +31,8 @@ const RUNS = /[0-9*#A-D]+|[wW]+/g;
 export class SimMedia implements Media {
   /** Waits in flight; created on first use so an idle call carries no Set. */
   private pending: Set<MediaWait> | undefined;
+  /** The last audio measured: `<Play loop>` repeats one URL, which is fetched once. */
+  private lastAudio: { url: string; ms: number } | undefined;
 
   constructor(private readonly call: SimCall) {}
 
@@ -43,15 +45,18 @@ export class SimMedia implements Media {
 
   async play(url: string, signal: AbortSignal): Promise<void> {
     this.assertLive(signal);
-    let ms: number;
-    try {
-      ({ ms } = await this.call.host.fetchAudio(url, signal));
-    } catch (err) {
-      // A fetch may reject with its own AbortError; the port promises the signal's reason.
-      if (signal.aborted) throw signal.reason;
-      throw err;
+    let ms = this.lastAudio?.url === url ? this.lastAudio.ms : undefined;
+    if (ms === undefined) {
+      try {
+        ({ ms } = await this.call.host.fetchAudio(url, signal));
+      } catch (err) {
+        // A fetch may reject with its own AbortError; the port promises the signal's reason.
+        if (signal.aborted) throw signal.reason;
+        throw err;
+      }
+      this.lastAudio = { url, ms };
+      this.assertLive(signal); // the call may have ended while the file was fetched
     }
-    this.assertLive(signal); // the call may have ended while the file was fetched
     this.hear('play', ms, undefined, url);
     await this.wait(ms, signal);
   }
