@@ -36,6 +36,7 @@ export function recordingListener(): { events: string[]; listener: LegListener }
       ended: (reason) => events.push(`ended:${reason}`),
       digits: (digits) => events.push(`digits:${digits}`),
       speech: (text, confidence) => events.push(`speech:${text}@${confidence}`),
+      notice: (code, message) => events.push(`notice:${code}:${message}`),
     },
   };
 }

@@ -15,6 +15,8 @@ export interface DialRequest {
   from: string;
   /** How long to ring before giving up with `no-answer`, in call-time ms. */
   ringTimeoutMs: number;
+  /** Digest credentials for this call (`SipAuthUsername`/`SipAuthPassword`, calls-api.md §3). */
+  sipAuth?: { username: string; password: string };
 }
 
 /** Why a leg ended, as the carrier saw it. */
@@ -23,11 +25,17 @@ export type LegEndReason = 'busy' | 'no-answer' | 'failed' | 'remote-hangup';
 export interface LegListener {
   ringing(): void;
   answered(): void;
-  ended(reason: LegEndReason): void;
+  /**
+   * The far end or the network ended the leg. `sipResponseCode` is the final SIP response that
+   * decided it, when there was one (webhooks.md §2 `SipResponseCode`).
+   */
+  ended(reason: LegEndReason, sipResponseCode?: number): void;
   /** DTMF pressed by the far end (one or more keys). */
   digits(digits: string): void;
   /** A finished speech utterance from the far end, with the recogniser's confidence (0–1). */
   speech(text: string, confidence: number): void;
+  /** A problem the carrier met that the app should see as a warning Notification (Twilio code). */
+  notice(code: number, message: string): void;
 }
 
 export interface Leg {
@@ -67,4 +75,9 @@ export interface Media {
   /** DTMF tones: `0-9 * # A-D`, `w` = 0.5 s pause, `W` = 1 s pause. */
   playDigits(digits: string, signal: AbortSignal): Promise<void>;
   pause(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Whether something listens for the caller's keys (a `<Gather>` or a `finishOnKey`). A carrier
+   * may use it to run costly in-band tone detection only while it matters.
+   */
+  listening(on: boolean): void;
 }

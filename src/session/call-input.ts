@@ -9,11 +9,18 @@ export type InputEvent = { kind: 'digits'; digits: string } | { kind: 'speech'; 
 export class CallInput {
   private listener: ((event: InputEvent) => void) | null = null;
 
+  /** `onListening` hears when listening starts and stops (a carrier may detect tones only then). */
+  constructor(private readonly onListening?: (on: boolean) => void) {}
+
   /** Starts listening; the returned function stops (idempotent). Only one listener at a time. */
   listen(listener: (event: InputEvent) => void): () => void {
+    const wasListening = this.listener !== null;
     this.listener = listener;
+    if (!wasListening) this.onListening?.(true);
     return () => {
-      if (this.listener === listener) this.listener = null;
+      if (this.listener !== listener) return;
+      this.listener = null;
+      this.onListening?.(false);
     };
   }
 

@@ -34,7 +34,7 @@ type Message =
   | { type: 'attach'; leg: Leg }
   | { type: 'ringing' }
   | { type: 'answered' }
-  | { type: 'ended'; reason: LegEndReason }
+  | { type: 'ended'; reason: LegEndReason; sipResponseCode?: number }
   | { type: 'answer' }
   | { type: 'redirect'; request: RedirectRequest }
   | { type: 'hangup' }
@@ -52,7 +52,10 @@ type Message =
 export class CallSession implements LegListener {
   private record: CallRecord;
   private readonly mailbox = new Mailbox<Message>((message) => this.handle(message));
-  private readonly input = new CallInput();
+  /** Keys reach a verb only while it listens; the carrier hears when that starts and stops. */
+  private readonly input = new CallInput((on) => this.leg?.media.listening(on));
+  /** The final SIP response the carrier reported for the leg's end, if any. */
+  private sipResponseCode: number | undefined;
   private leg: Leg | null = null;
   private program: AbortController | null = null;
   private generation = 0;
@@ -112,9 +115,10 @@ export class CallSession implements LegListener {
   // LegListener: carrier events become messages.
   ringing(): void { this.mailbox.post({ type: 'ringing' }); }
   answered(): void { this.mailbox.post({ type: 'answered' }); }
-  ended(reason: LegEndReason): void { this.mailbox.post({ type: 'ended', reason }); }
+  ended(reason: LegEndReason, sipResponseCode?: number): void { this.mailbox.post({ type: 'ended', reason, sipResponseCode }); }
   digits(digits: string): void { this.input.deliver({ kind: 'digits', digits }); }
   speech(text: string, confidence: number): void { this.input.deliver({ kind: 'speech', text, confidence }); }
+  notice(code: number, message: string): void { this.notify({ code, level: 1, message }); }
 
   private async handle(message: Message): Promise<void> {
     try {
@@ -153,6 +157,7 @@ export class CallSession implements LegListener {
       case 'answer':
         return this.answerInbound();
       case 'ended':
+        this.sipResponseCode = message.sipResponseCode;
         return this.finish(endStatus(message.reason, status));
       case 'redirect':
         return this.applyRedirect(message.request);
@@ -283,7 +288,7 @@ export class CallSession implements LegListener {
       callbacks.push({
         callSid: next.sid, accountSid: next.accountSid, sequenceNumber: next.callbackSequence,
         url: statusCallback, method: statusCallbackMethod,
-        params: statusCallbackParams(next, event, next.callbackSequence, now),
+        params: statusCallbackParams(next, event, next.callbackSequence, now, this.sipResponseCode),
       });
       next.callbackSequence += 1;
     }

@@ -23,7 +23,10 @@ export function voiceParams(call: CallRecord, callStatus: string = call.status):
   return params;
 }
 
-/** SIP final response a carrier would give for each terminal status (webhooks.md §2 `SipResponseCode`). */
+/**
+ * SIP final response a carrier would give for each terminal status (webhooks.md §2
+ * `SipResponseCode`), when the carrier did not report the real one.
+ */
 const SIP_RESPONSE: Record<string, string> = {
   completed: '200', busy: '486', 'no-answer': '487', canceled: '487', failed: '404',
 };
@@ -32,7 +35,9 @@ const SIP_RESPONSE: Record<string, string> = {
  * Parameters of a status callback for `event` (webhooks.md §2): the standard set plus
  * `SequenceNumber`, `Timestamp`, `CallbackSource`, and the duration fields on terminal events.
  */
-export function statusCallbackParams(call: CallRecord, event: CallEvent, sequenceNumber: number, now: number): Record<string, string> {
+export function statusCallbackParams(
+  call: CallRecord, event: CallEvent, sequenceNumber: number, now: number, sipResponseCode?: number,
+): Record<string, string> {
   const callStatus = event === 'initiated' ? 'initiated' : event === 'answered' ? 'in-progress' : call.status;
   const params = voiceParams(call, callStatus);
   params.SequenceNumber = String(sequenceNumber);
@@ -40,7 +45,7 @@ export function statusCallbackParams(call: CallRecord, event: CallEvent, sequenc
   params.CallbackSource = 'call-progress-events';
   if (event === 'completed') {
     params.CallDuration = String(call.duration ?? 0);
-    params.SipResponseCode = SIP_RESPONSE[call.status] ?? '500';
+    params.SipResponseCode = sipResponseCode !== undefined ? String(sipResponseCode) : (SIP_RESPONSE[call.status] ?? '500');
     if (call.status === 'completed') params.Duration = String(Math.ceil((call.duration ?? 0) / 60));
   }
   return params;

@@ -88,6 +88,9 @@ export class SimMedia implements Media {
     await this.wait(ms, signal);
   }
 
+  /** Simulated keys arrive as events, not tones: there is nothing to detect. */
+  listening(): void {}
+
   /** Rejects everything in flight; called once by the call as it ends. */
   close(): void {
     const pending = this.pending;
