@@ -15,6 +15,8 @@ export interface CreateCallParams {
   to: string;
   from: string;
   config: CallConfig;
+  /** Digest credentials for a SIP call; used for the dial only, never stored. */
+  sipAuth: { username: string; password: string } | null;
 }
 
 /** An endpoint Switchboard can call: E.164, or a `sip:`, `client:` or `sim:` address (calls-api.md §3 `To`). */
@@ -43,9 +45,12 @@ export function parseCreateParams(form: Form): CreateCallParams {
   if (sendDigits !== null && !/^[0-9A-D#*wW]{1,32}$/.test(sendDigits)) {
     throw badRequest(21206, `SendDigits must be up to 32 of 0-9, A-D, #, *, w and W, not '${sendDigits}'`);
   }
+  const sipAuthUsername = one(form, 'SipAuthUsername');
+  const sipAuth = sipAuthUsername ? { username: sipAuthUsername, password: one(form, 'SipAuthPassword') ?? '' } : null;
   return {
     to,
     from,
+    sipAuth,
     config: {
       url,
       method: methodParam(form, 'Method'),

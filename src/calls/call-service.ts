@@ -54,7 +54,7 @@ export class CallService {
       to: params.to, from: params.from, status: 'queued', direction: 'outbound-api', config: params.config,
     });
     await this.deps.store.insertCall(call);
-    (await this.openSession(call)).dial();
+    (await this.openSession(call)).dial(params.sipAuth ?? undefined);
     return call;
   }
 

@@ -2,7 +2,7 @@ import { canTransition, InvalidTransition, isTerminal, type CallEvent, type Call
 import type { CallConfig, CallRecord } from '../domain/call.js';
 import { newSid } from '../domain/sid.js';
 import { TwilioError } from '../domain/errors.js';
-import type { Carrier, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
+import type { Carrier, DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
 import { CallInput } from './call-input.js';
@@ -30,7 +30,7 @@ export interface RedirectRequest {
 }
 
 type Message =
-  | { type: 'dial' }
+  | { type: 'dial'; sipAuth?: DialRequest['sipAuth'] }
   | { type: 'attach'; leg: Leg }
   | { type: 'ringing' }
   | { type: 'answered' }
@@ -74,9 +74,9 @@ export class CallSession implements LegListener {
     return this.record;
   }
 
-  /** Places an outbound call (from `queued`). */
-  dial(): void {
-    this.mailbox.post({ type: 'dial' });
+  /** Places an outbound call (from `queued`); `sipAuth` answers a SIP digest challenge. */
+  dial(sipAuth?: DialRequest['sipAuth']): void {
+    this.mailbox.post({ type: 'dial', sipAuth });
   }
 
   /** Takes over an inbound leg (from `ringing`) and runs the number's TwiML. */
@@ -141,7 +141,10 @@ export class CallSession implements LegListener {
       case 'dial':
         await this.change(null, { startTime: this.deps.clock.now() }, 'initiated');
         this.leg = this.deps.carrier.dial(
-          { callSid: this.sid, to: this.record.to, from: this.record.from, ringTimeoutMs: this.record.config.timeoutSec * 1000 },
+          {
+            callSid: this.sid, to: this.record.to, from: this.record.from,
+            ringTimeoutMs: this.record.config.timeoutSec * 1000, sipAuth: message.sipAuth,
+          },
           this,
         );
         return;
