@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { CallRecord, NotificationRecord, PhoneNumberRecord } from '../domain/call.js';
+import type { RecordingRecord } from '../domain/recording.js';
 import { newSid } from '../domain/sid.js';
-import type { CallFilter, NewCallback, PageRequest, Store } from './store.js';
+import type { CallFilter, NewCallback, PageRequest, RecordingFilter, Store } from './store.js';
 
 /** Options for adapters whose state outlives a Store instance (files, servers). */
 export interface StoreContractOptions {
@@ -307,6 +308,47 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       });
     });
 
+    describe('recordings', () => {
+      it('saveRecording stores every field, replaces it in place, and queues its callbacks', async () => {
+        const store = await fresh();
+        const call = makeCall();
+        const recording = makeRecording(call.sid);
+        await store.saveRecording(recording);
+        assert.deepEqual(await store.getRecording(ACCOUNT, recording.sid), recording);
+        assert.equal(await store.getRecording(OTHER, recording.sid), null);
+        const done: RecordingRecord = { ...recording, status: 'completed', duration: 7, errorCode: null, dateUpdated: 9000 };
+        await store.saveRecording(done, [makeCallback(call, 1, 'completed')]);
+        assert.deepEqual(await store.getRecording(ACCOUNT, recording.sid), done);
+        assert.equal((await store.pendingCallbacks(10)).length, 1);
+        assert.deepEqual(sids(await store.listRecordings({ accountSid: ACCOUNT }, { limit: 10 })), [recording.sid]);
+      });
+
+      it('listRecordings pages newest first and filters by call and creation date', async () => {
+        const store = await fresh();
+        const call = newSid('CA');
+        const recordings = [0, 1, 2, 3].map((i) => makeRecording(i % 2 === 0 ? call : newSid('CA'), { dateCreated: 1000 * (i + 1) }));
+        for (const r of recordings) await store.saveRecording(r);
+        await store.saveRecording(makeRecording(call, { accountSid: OTHER }));
+        const list = (filter: Omit<RecordingFilter, 'accountSid'>, page: PageRequest) =>
+          store.listRecordings({ accountSid: ACCOUNT, ...filter }, page).then(sids);
+        assert.deepEqual(await list({}, { limit: 2 }), sids([recordings[3], recordings[2]]));
+        assert.deepEqual(await list({}, { limit: 2, afterSid: recordings[2].sid }), sids([recordings[1], recordings[0]]));
+        assert.deepEqual(await list({}, { limit: 1, beforeSid: recordings[1].sid }), sids([recordings[2]]));
+        assert.deepEqual(await list({ callSid: call }, { limit: 10 }), sids([recordings[2], recordings[0]]));
+        assert.deepEqual(await list({ dateCreated: { gte: 2000, lt: 4000 } }, { limit: 10 }), sids([recordings[2], recordings[1]]));
+      });
+
+      it('deleteRecording removes a recording of the account only', async () => {
+        const store = await fresh();
+        const recording = makeRecording(newSid('CA'));
+        await store.saveRecording(recording);
+        assert.equal(await store.deleteRecording(OTHER, recording.sid), false);
+        assert.equal(await store.deleteRecording(ACCOUNT, recording.sid), true);
+        assert.equal(await store.getRecording(ACCOUNT, recording.sid), null);
+        assert.equal(await store.deleteRecording(ACCOUNT, recording.sid), false);
+      });
+    });
+
     describe('callback outbox', () => {
       it('a queued callback is pending at once, with every field and no attempts', async () => {
         const store = await fresh();
@@ -399,6 +441,13 @@ function makeNotification(callSid: string, overrides: Partial<NotificationRecord
     sid: newSid('NO'), accountSid: ACCOUNT, callSid, log: 0, errorCode: 11200, messageText: 'HTTP retrieval failure',
     messageDate: 1000, requestMethod: null, requestUrl: null, requestVariables: null, responseBody: null,
     responseHeaders: null, dateCreated: 1000, ...overrides,
+  };
+}
+
+function makeRecording(callSid: string, overrides: Partial<RecordingRecord> = {}): RecordingRecord {
+  return {
+    sid: newSid('RE'), accountSid: ACCOUNT, callSid, status: 'in-progress', source: 'RecordVerb', channels: 1,
+    startTime: 1000, duration: null, errorCode: null, dateCreated: 1000, dateUpdated: 1000, ...overrides,
   };
 }
 

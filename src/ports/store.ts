@@ -1,5 +1,6 @@
 import type { CallStatus } from '../domain/call-status.js';
 import type { AccountRecord, CallRecord, HttpMethod, NotificationRecord, PhoneNumberRecord } from '../domain/call.js';
+import type { RecordingRecord } from '../domain/recording.js';
 
 /**
  * The Store port: everything Switchboard keeps. Adapters: SQLite (embedded default).
@@ -42,6 +43,16 @@ export interface Store {
   listPhoneNumbers(accountSid: string, filter: { phoneNumber?: string }, page: PageRequest): Promise<PhoneNumberRecord[]>;
   deletePhoneNumber(accountSid: string, sid: string): Promise<boolean>;
 
+  /**
+   * Inserts or replaces a recording and queues its status callbacks in one transaction, like
+   * `saveCall`. A replaced recording keeps its place in the list.
+   */
+  saveRecording(recording: RecordingRecord, callbacks?: NewCallback[]): Promise<void>;
+  getRecording(accountSid: string, sid: string): Promise<RecordingRecord | null>;
+  /** Newest first (by creation order). Returns at most `page.limit` recordings. */
+  listRecordings(filter: RecordingFilter, page: PageRequest): Promise<RecordingRecord[]>;
+  deleteRecording(accountSid: string, sid: string): Promise<boolean>;
+
   /** Callbacks not yet delivered nor abandoned, in queue order (`id` ascending). */
   pendingCallbacks(limit: number): Promise<QueuedCallback[]>;
   markCallbackDelivered(id: number): Promise<void>;
@@ -82,6 +93,12 @@ export interface CallFilter {
   status?: CallStatus;
   startTime?: TimeRange;
   endTime?: TimeRange;
+}
+
+export interface RecordingFilter {
+  accountSid: string;
+  callSid?: string;
+  dateCreated?: TimeRange;
 }
 
 /**

@@ -117,6 +117,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callback_outbox_pending ON callback_outbox (id) WHERE state = 'pending';
     `,
   },
+  {
+    version: 2,
+    description: 'recordings',
+    sql: `
+      -- The audio lives in files (<dataDir>/recordings/<AC>/<RE>.wav); this is the resource.
+      CREATE TABLE recordings (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid           TEXT NOT NULL UNIQUE,
+        account_sid   TEXT NOT NULL,
+        call_sid      TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        channels      INTEGER NOT NULL,
+        start_time    INTEGER NOT NULL,
+        duration      INTEGER,
+        error_code    INTEGER,
+        date_created  INTEGER NOT NULL,
+        date_updated  INTEGER NOT NULL
+      );
+      CREATE INDEX recordings_account_seq ON recordings (account_sid, seq);
+      CREATE INDEX recordings_call        ON recordings (call_sid, seq);
+    `,
+  },
 ];
 
 /**

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
-import type { CallFilter, NewCallback, PageRequest, QueuedCallback, Store, TimeRange } from '../../ports/store.js';
+import type { RecordingRecord } from '../../domain/recording.js';
+import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
 import { applyMigrations } from './migrations.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -174,6 +175,33 @@ export class SqliteStore implements Store {
     return this.s.deletePhoneNumber.run(sid, accountSid).changes > 0;
   }
 
+  // ---- recordings --------------------------------------------------------------------
+
+  saveRecording(recording: RecordingRecord, callbacks: NewCallback[] = []): Promise<void> {
+    const s = this.s;
+    return this.batch.write(() => {
+      s.upsertRecording.run(recordingParams(recording));
+      for (const cb of callbacks) s.insertCallback.run(callbackParams(cb));
+    });
+  }
+
+  async getRecording(accountSid: string, sid: string): Promise<RecordingRecord | null> {
+    const row = this.s.getRecording.get(sid, accountSid) as RecordingRow | undefined;
+    return row ? rowToRecording(row) : null;
+  }
+
+  async listRecordings(filter: RecordingFilter, page: PageRequest): Promise<RecordingRecord[]> {
+    const where = ['account_sid = ?'];
+    const params: unknown[] = [filter.accountSid];
+    if (filter.callSid !== undefined) { where.push('call_sid = ?'); params.push(filter.callSid); }
+    addRange(where, params, 'date_created', filter.dateCreated);
+    return (this.page('recordings', RECORDING_COLUMNS, where, params, page, true) as RecordingRow[]).map(rowToRecording);
+  }
+
+  async deleteRecording(accountSid: string, sid: string): Promise<boolean> {
+    return this.s.deleteRecording.run(sid, accountSid).changes > 0;
+  }
+
   // ---- callback outbox ---------------------------------------------------------------
 
   async pendingCallbacks(limit: number): Promise<QueuedCallback[]> {
@@ -206,7 +234,7 @@ export class SqliteStore implements Store {
    * looked up within the same account; when it is unknown the sub-select yields NULL, every
    * comparison with NULL is false, and the page is empty, as the port asks.
    */
-  private page(table: 'calls' | 'phone_numbers', columns: string, where: string[], params: unknown[], page: PageRequest, newestFirst: boolean): unknown[] {
+  private page(table: 'calls' | 'phone_numbers' | 'recordings', columns: string, where: string[], params: unknown[], page: PageRequest, newestFirst: boolean): unknown[] {
     const anchor = `(SELECT seq FROM ${table} WHERE sid = ? AND account_sid = ?)`;
     const limit = Math.max(0, Math.trunc(page.limit));
     const accountSid = params[0];
@@ -262,6 +290,8 @@ const PHONE_NUMBER_COLUMNS = 'sid, account_sid, phone_number, friendly_name, voi
   + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated';
 const NOTIFICATION_COLUMNS = 'sid, account_sid, call_sid, log, error_code, message_text, message_date, request_method, '
   + 'request_url, request_variables, response_body, response_headers, date_created';
+const RECORDING_COLUMNS = 'sid, account_sid, call_sid, status, source, channels, start_time, duration, error_code, date_created, date_updated';
+const RECORDING_UPDATES = ['status', 'duration', 'error_code', 'date_updated'].map((c) => `${c} = excluded.${c}`).join(', ');
 const at = (columns: string): string => columns.split(', ').map((c) => `@${c}`).join(', ');
 
 type Statements = ReturnType<typeof prepareStatements>;
@@ -291,6 +321,10 @@ function prepareStatements(db: Db) {
     getPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE sid = ? AND account_sid = ?`),
     findPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE phone_number = ?`),
     deletePhoneNumber: db.prepare('DELETE FROM phone_numbers WHERE sid = ? AND account_sid = ?'),
+    upsertRecording: db.prepare(`INSERT INTO recordings (${RECORDING_COLUMNS}) VALUES (${at(RECORDING_COLUMNS)})
+      ON CONFLICT (sid) DO UPDATE SET ${RECORDING_UPDATES}`),
+    getRecording: db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings WHERE sid = ? AND account_sid = ?`),
+    deleteRecording: db.prepare('DELETE FROM recordings WHERE sid = ? AND account_sid = ?'),
     // A new callback is due at once (next_attempt_at 0): the store has no Clock, and 0 is
     // "due" under any clock, real or simulated.
     insertCallback: db.prepare(`INSERT INTO callback_outbox (call_sid, account_sid, sequence_number, url, method, params, next_attempt_at)
@@ -328,6 +362,11 @@ interface PhoneNumberRow {
   status_callback_method: string; date_created: number; date_updated: number;
 }
 
+interface RecordingRow {
+  sid: string; account_sid: string; call_sid: string; status: string; source: string; channels: number;
+  start_time: number; duration: number | null; error_code: number | null; date_created: number; date_updated: number;
+}
+
 interface CallbackRow {
   id: number; call_sid: string; account_sid: string; sequence_number: number; url: string; method: string;
   params: string; attempts: number; next_attempt_at: number;
@@ -357,6 +396,21 @@ function callbackParams(cb: NewCallback): Record<string, unknown> {
   return {
     call_sid: cb.callSid, account_sid: cb.accountSid, sequence_number: cb.sequenceNumber, url: cb.url,
     method: cb.method, params: JSON.stringify(cb.params),
+  };
+}
+
+function recordingParams(r: RecordingRecord): Record<string, unknown> {
+  return {
+    sid: r.sid, account_sid: r.accountSid, call_sid: r.callSid, status: r.status, source: r.source, channels: r.channels,
+    start_time: r.startTime, duration: r.duration, error_code: r.errorCode, date_created: r.dateCreated, date_updated: r.dateUpdated,
+  };
+}
+
+function rowToRecording(r: RecordingRow): RecordingRecord {
+  return {
+    sid: r.sid, accountSid: r.account_sid, callSid: r.call_sid, status: r.status as RecordingRecord['status'],
+    source: r.source as RecordingRecord['source'], channels: r.channels === 2 ? 2 : 1, startTime: r.start_time,
+    duration: r.duration, errorCode: r.error_code, dateCreated: r.date_created, dateUpdated: r.date_updated,
   };
 }
 
