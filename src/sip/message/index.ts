@@ -1,0 +1,13 @@
+/** The SIP message layer (RFC 3261 §7, §19, §20, §25): model, parsing, serializing, fields. */
+export * from './types.js';
+export { SipParseError } from './errors.js';
+export { parseUri, formatUri } from './uri.js';
+export { parseNameAddr, formatNameAddr, parseVia, formatVia, parseCSeq, formatCSeq } from './fields.js';
+export {
+  getHeader, getHeaders, setHeader, appendHeader, prependHeader, removeHeader, topVia, viaList, fromOf, toOf,
+  callIdOf, cseqOf, contactOf, recordRoutes, routes, tagOf, maxForwardsOf,
+} from './headers.js';
+export { canonicalHeaderName } from './names.js';
+export { makeResponse, defaultReason, type MakeResponseOptions } from './response.js';
+export { parseMessage } from './parse.js';
+export { serializeMessage } from './serialize.js';

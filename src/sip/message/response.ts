@@ -1,0 +1,85 @@
+/**
+ * Building a response to a request (RFC 3261 §8.2.6) and the standard reason phrases (§21).
+ */
+import { SipParseError } from './errors.js';
+import { parseNameAddr } from './fields.js';
+import { getHeader, getHeaders } from './headers.js';
+import { headerKey } from './names.js';
+import type { SipHeader, SipRequest, SipResponse } from './types.js';
+
+const REASONS: Record<number, string> = {
+  100: 'Trying', 180: 'Ringing', 181: 'Call Is Being Forwarded', 182: 'Queued', 183: 'Session Progress',
+  199: 'Early Dialog Terminated', 200: 'OK', 202: 'Accepted', 204: 'No Notification',
+  300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Moved Temporarily', 305: 'Use Proxy',
+  380: 'Alternative Service', 400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required',
+  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
+  407: 'Proxy Authentication Required', 408: 'Request Timeout', 410: 'Gone', 412: 'Conditional Request Failed',
+  413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme', 417: 'Unknown Resource-Priority', 420: 'Bad Extension',
+  421: 'Extension Required', 422: 'Session Interval Too Small', 423: 'Interval Too Brief',
+  428: 'Use Identity Header', 429: 'Provide Referrer Identity', 433: 'Anonymity Disallowed',
+  436: 'Bad Identity-Info', 437: 'Unsupported Certificate', 438: 'Invalid Identity Header',
+  480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist', 482: 'Loop Detected',
+  483: 'Too Many Hops', 484: 'Address Incomplete', 485: 'Ambiguous', 486: 'Busy Here',
+  487: 'Request Terminated', 488: 'Not Acceptable Here', 489: 'Bad Event', 491: 'Request Pending',
+  493: 'Undecipherable', 494: 'Security Agreement Required', 500: 'Server Internal Error',
+  501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Server Time-out',
+  505: 'Version Not Supported', 513: 'Message Too Large', 580: 'Precondition Failure',
+  600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere', 606: 'Not Acceptable',
+  607: 'Unwanted',
+};
+
+/** The RFC reason phrase for `status`, or a generic one for its class. */
+export function defaultReason(status: number): string {
+  const known = REASONS[status];
+  if (known !== undefined) return known;
+  const generic: Record<number, string> = { 1: 'Trying', 2: 'OK', 3: 'Redirect', 4: 'Client Error', 5: 'Server Error', 6: 'Global Failure' };
+  return generic[Math.floor(status / 100)] ?? 'Unknown';
+}
+
+export interface MakeResponseOptions {
+  /** Added to To when the request's To has no tag (§8.2.6.2: a UAS adds one, except on 100). */
+  toTag?: string;
+  /** Extra headers, appended after the copied ones. */
+  headers?: SipHeader[];
+  body?: Buffer;
+  contentType?: string;
+}
+
+/**
+ * A response to `request` (§8.2.6.2): Via (every entry, in order), From, To, Call-ID and CSeq
+ * copied as received, Timestamp echoed (§8.2.6.1), and Record-Route copied on 18x/2xx to INVITE
+ * so the dialog's route set forms (§12.1.1). The request is never mutated.
+ */
+export function makeResponse(request: SipRequest, status: number, reason?: string, options: MakeResponseOptions = {}): SipResponse {
+  const headers: SipHeader[] = [];
+  const copy = (name: string): void => {
+    const key = headerKey(name);
+    for (const h of request.headers) if (headerKey(h.name) === key) headers.push({ name, value: h.value });
+  };
+  copy('Via');
+  copy('From');
+  for (const to of getHeaders(request.headers, 'To').slice(0, 1)) {
+    headers.push({ name: 'To', value: options.toTag !== undefined && !hasTag(to) ? `${to};tag=${options.toTag}` : to });
+  }
+  copy('Call-ID');
+  copy('CSeq');
+  if (status === 100) copy('Timestamp');
+  const dialogForming = request.method === 'INVITE' && ((status >= 180 && status < 190) || (status >= 200 && status < 300));
+  if (dialogForming) copy('Record-Route');
+  for (const h of options.headers ?? []) headers.push({ name: h.name, value: h.value });
+  const body = options.body ?? Buffer.alloc(0);
+  if (options.contentType !== undefined && getHeader(headers, 'Content-Type') === undefined) {
+    headers.push({ name: 'Content-Type', value: options.contentType });
+  }
+  return { kind: 'response', status, reason: reason ?? defaultReason(status), headers, body };
+}
+
+function hasTag(to: string): boolean {
+  try {
+    return parseNameAddr(to).params.tag !== undefined;
+  } catch (err) {
+    if (!(err instanceof SipParseError)) throw err;
+    return /;\s*tag\s*=/i.test(to);
+  }
+}
