@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../ports/clock.js';
+import { guarded, silentLogger, type SipLogger } from '../logger.js';
+import { callIdOf, cseqOf, fromOf, tagOf, toOf, topVia } from '../message/headers.js';
+import { makeResponse } from '../message/response.js';
+import type { SipAddress, SipMessage, SipRequest, SipResponse } from '../message/types.js';
+import type { SipTransport } from '../transport/transport.js';
+import { InviteClientTransaction, type ClientTransactionUser } from './invite-client-transaction.js';
+import { InviteServerTransaction } from './invite-server-transaction.js';
+import { NonInviteClientTransaction } from './non-invite-client-transaction.js';
+import { NonInviteServerTransaction } from './non-invite-server-transaction.js';
+import type { Transaction, TransactionContext, TransactionFailureUser } from './transaction.js';
+
+/** RFC 3261 §8.1.1.7: every branch we create starts with the magic cookie. */
+export const BRANCH_COOKIE = 'z9hG4bK';
+
+/** A fresh, globally unique Via branch. */
+export function newBranch(): string {
+  return BRANCH_COOKIE + randomBytes(10).toString('hex');
+}
+
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+
+/** The transaction user above this layer: the user-agent core (RFC 3261 §8, §12, §13). */
+export interface TransactionCore {
+  /**
+   * A request that is not a retransmission. `transaction` is its new server transaction, or
+   * undefined for an ACK, which has none: the ACK for a 2xx (and any ACK no transaction
+   * absorbed) is passed up for the core to match to a dialog (§17.2.3, pitfall 3).
+   */
+  receiveRequest(request: SipRequest, source: SipAddress, transaction: ServerTransaction | undefined): void;
+  /** A 2xx to INVITE that matched no client transaction: a late or forked answer (§13.2.2.4). */
+  receiveStrayResponse(response: SipResponse, source: SipAddress): void;
+}
+
+export interface TransactionLayerOptions {
+  transport: SipTransport;
+  clock: Clock;
+  logger?: SipLogger;
+}
+
+/**
+ * Matches messages to transactions (RFC 3261 §17.1.3, §17.2.3) and owns their lifetimes.
+ *
+ * Server transactions are keyed by top-Via branch + sent-by + method, with ACK filed under
+ * INVITE; a CANCEL gets its own transaction and is tied to its INVITE by `inviteFor`. Requests
+ * whose branch lacks the magic cookie (RFC 2543 peers) are keyed by Call-ID, CSeq number,
+ * From tag and the top Via instead. Client transactions are keyed by branch + CSeq method.
+ */
+export class TransactionLayer {
+  private readonly context: TransactionContext;
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  private core: TransactionCore | undefined;
+
+  constructor(options: TransactionLayerOptions) {
+    this.context = { transport: options.transport, clock: options.clock, logger: options.logger ?? silentLogger };
+    options.transport.onMessage((message, source) =>
+      guarded(this.context.logger, 'receiving a message', () => this.receive(message, source)),
+    );
+  }
+
+  get transport(): SipTransport {
+    return this.context.transport;
+  }
+
+  setCore(core: TransactionCore): void {
+    this.core = core;
+  }
+
+  /** Sends an INVITE through a new client transaction. The request must carry its Via (with branch). */
+  sendInvite(request: SipRequest, destination: SipAddress, user: ClientTransactionUser): InviteClientTransaction {
+    const tx = new InviteClientTransaction(clientKeyOf(request), this.context, request, destination, user);
+    this.track(this.clients, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** Sends a non-INVITE request (BYE, CANCEL, OPTIONS, …) through a new client transaction. */
+  sendRequest(request: SipRequest, destination: SipAddress, user: ClientTransactionUser): NonInviteClientTransaction {
+    const tx = new NonInviteClientTransaction(clientKeyOf(request), this.context, request, destination, user);
+    this.track(this.clients, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** Sends without a transaction: the ACK for a 2xx (§13.2.2.4) and stateless replies. */
+  sendStateless(message: SipMessage, to: SipAddress): void {
+    this.context.transport.send(message, to).catch((err: unknown) => {
+      this.context.logger.warn({ err, to }, 'SIP: stateless send failed');
+    });
+  }
+
+  /** The INVITE server transaction a CANCEL refers to (§9.2: same branch and sent-by). */
+  inviteFor(cancel: SipRequest): InviteServerTransaction | undefined {
+    const tx = this.servers.get(serverKeyOf(cancel, 'INVITE'));
+    return tx instanceof InviteServerTransaction ? tx : undefined;
+  }
+
+  /** Ends every transaction without reporting (shutdown). */
+  close(): void {
+    for (const tx of [...this.servers.values(), ...this.clients.values()]) tx.dispose();
+  }
+
+  private receive(message: SipMessage, source: SipAddress): void {
+    if (message.kind === 'response') this.receiveResponse(message, source);
+    else this.receiveRequest(message, source);
+  }
+
+  private receiveResponse(response: SipResponse, source: SipAddress): void {
+    const tx = this.clients.get(clientKeyOf(response));
+    if (tx) return tx.receiveResponse(response);
+    // §17.1.3 / RFC 6026: a 2xx to INVITE with no transaction left belongs to the core (ACK it).
+    if (response.status >= 200 && response.status < 300 && cseqOf(response).method === 'INVITE') {
+      this.core?.receiveStrayResponse(response, source);
+    }
+    // Anything else unmatched "SHOULD be dropped" (§18.1.2).
+  }
+
+  private receiveRequest(request: SipRequest, source: SipAddress): void {
+    let key: string;
+    try {
+      checkMandatoryHeaders(request);
+      key = serverKeyOf(request, request.method === 'ACK' ? 'INVITE' : request.method);
+    } catch (err) {
+      // Missing or broken Via/CSeq/Call-ID: answer 400 if the response can be addressed (§8.2, §21.4.1).
+      this.context.logger.warn({ err }, 'SIP: request without usable transaction headers');
+      if (request.method !== 'ACK') this.sendStateless(makeResponse(request, 400, String((err as Error).message)), source);
+      return;
+    }
+    const existing = this.servers.get(key);
+    if (request.method === 'ACK') {
+      if (existing instanceof InviteServerTransaction && (existing.state === 'completed' || existing.state === 'confirmed')) {
+        return existing.receiveRequest(request); // ACK for our non-2xx: absorbed (§17.2.1).
+      }
+      if (existing && existing.state === 'proceeding') return; // ACK before any final: nothing to acknowledge.
+      return this.core?.receiveRequest(request, source, undefined);
+    }
+    if (existing) return existing.receiveRequest(request); // a retransmission
+    const user: TransactionFailureUser = {};
+    let tx: ServerTransaction;
+    if (request.method === 'INVITE') {
+      const invite = new InviteServerTransaction(key, this.context, request, source, user);
+      // §17.2.1: we answer 100 Trying at once rather than wait 200 ms for the TU.
+      invite.respond(makeResponse(request, 100));
+      tx = invite;
+    } else {
+      tx = new NonInviteServerTransaction(key, this.context, request, source, user);
+    }
+    this.track(this.servers, tx);
+    this.core?.receiveRequest(request, source, tx);
+  }
+
+  private track<T extends Transaction>(map: Map<string, T>, tx: T): void {
+    map.get(tx.key)?.dispose();
+    map.set(tx.key, tx);
+    tx.onTerminated(() => {
+      if (map.get(tx.key) === tx) map.delete(tx.key);
+    });
+  }
+}
+
+/** §17.1.3: a response matches the client transaction with its top Via branch and CSeq method. */
+function clientKeyOf(message: SipMessage): string {
+  const branch = topVia(message)?.params.branch ?? '';
+  return `${branch}|${cseqOf(message).method}`;
+}
+
+/** §17.2.3, with the RFC 2543 fallback of §17.2.3 for branches without the magic cookie. */
+function serverKeyOf(request: SipRequest, method: string): string {
+  const via = topVia(request);
+  if (!via) throw new Error('no Via header');
+  const sentBy = `${via.host}:${via.port ?? 5060}`;
+  const branch = via.params.branch;
+  if (branch && branch.startsWith(BRANCH_COOKIE)) return `${branch}|${sentBy}|${method}`;
+  return `2543|${callIdOf(request)}|${cseqOf(request).seq}|${tagOf(fromOf(request)) ?? ''}|${sentBy}|${branch ?? ''}|${method}`;
+}
+
+/** §8.1.1: the headers every request must carry, readable, with the CSeq method matching (§8.2.2). */
+function checkMandatoryHeaders(request: SipRequest): void {
+  callIdOf(request);
+  fromOf(request);
+  toOf(request);
+  if (cseqOf(request).method !== request.method) throw new Error('CSeq method does not match the request method');
+}
