@@ -80,4 +80,41 @@ export interface Media {
    * may use it to run costly in-band tone detection only while it matters.
    */
   listening(on: boolean): void;
+  /**
+   * Records what the far end sends into a WAV file at `request.path` (8 kHz mono signed 16-bit
+   * PCM; the directory exists) for `<Record>`. Resolves once the file is complete, with why it
+   * ended: `finished` (`request.stop` aborted: a finishOnKey), `silence` (`silenceTimeoutMs` of
+   * silence), `max-length`, or `hangup` (the leg ended). When `signal` aborts (a redirect, or
+   * the core ending the call), recording stops and the promise rejects with the signal's reason
+   * once the file written so far is complete.
+   */
+  record(request: RecordRequest, signal: AbortSignal): Promise<RecordResult>;
+  /**
+   * Starts recording the whole call, both directions mixed, into a WAV file at `path` (same
+   * format as `record`), for `Record=true`. It runs until `stop()` or the leg ends; `stop()` is
+   * idempotent and resolves once the file is complete.
+   */
+  startCallRecording(path: string): CallRecording;
+}
+
+export interface RecordRequest {
+  path: string;
+  /** The recording ends after this long, in call-time ms. */
+  maxLengthMs: number;
+  /** This much silence from the far end ends the recording, in call-time ms; 0 never does. */
+  silenceTimeoutMs: number;
+  /** Aborted to end the recording and keep it (a finishOnKey was pressed). */
+  stop: AbortSignal;
+  /** Play a beep (500 ms of 1 kHz) first; recording starts when it ends. */
+  beep: boolean;
+}
+
+export interface RecordResult {
+  /** Length of the audio written, in call-time ms (the file holds 8 samples per ms). */
+  durationMs: number;
+  reason: 'finished' | 'silence' | 'max-length' | 'hangup';
+}
+
+export interface CallRecording {
+  stop(): Promise<{ durationMs: number }>;
 }

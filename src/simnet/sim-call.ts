@@ -1,5 +1,6 @@
 import type { LegEndReason, LegListener, Leg } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
+import type { Tts } from '../ports/tts.js';
 import type { PhoneConfig } from './sim-network.js';
 import { SimMedia } from './sim-media.js';
 
@@ -7,7 +8,8 @@ import { SimMedia } from './sim-media.js';
 export interface HeardEntry {
   /** When the audio started, ISO 8601 (from the network's Clock). */
   at: string;
-  kind: 'say' | 'play' | 'pause' | 'tone' | 'silence';
+  /** `beep`: the 1 kHz tone `<Record>` plays before it records. */
+  kind: 'say' | 'play' | 'pause' | 'tone' | 'silence' | 'beep';
   /** `say`: the words; `tone`: the keys of one run of DTMF. */
   text?: string;
   /** `play`: the audio URL. */
@@ -68,6 +70,8 @@ export class CallLog {
 /** The network side of a SimCall: one object shared by every call, not a closure per call. */
 export interface SimCallHost {
   readonly clock: Clock;
+  /** Renders what the phone says into recordings; without one, its speech records as silence. */
+  readonly tts?: Tts;
   readonly fetchAudio: FetchAudio;
   /** Called once when a call ends, to move its log from the live set to the ended set. */
   retire(call: SimCall): void;
@@ -150,12 +154,15 @@ export class SimCall implements Leg {
   farEndDigits(digits: string): boolean {
     if (this.stateValue !== 'answered') return false;
     this.listener?.digits(digits);
+    // After the listener: a key that ends a <Record> (finishOnKey) is not part of the recording.
+    this.media.farEndPressed(digits);
     return true;
   }
 
   /** The far end says an utterance. False unless the call is answered. */
   farEndSpeech(text: string, confidence: number): boolean {
     if (this.stateValue !== 'answered') return false;
+    this.media.farEndSpoke(text);
     this.listener?.speech(text, confidence);
     return true;
   }

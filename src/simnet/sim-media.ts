@@ -1,6 +1,8 @@
-import type { Media, SayOptions } from '../ports/carrier.js';
+import type { CallRecording, Media, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
 import type { Timer } from '../ports/clock.js';
-import type { SimCall } from './sim-call.js';
+import { writeWav } from '../recordings/wav-file.js';
+import type { HeardEntry, SimCall } from './sim-call.js';
+import { SimRecording } from './sim-recording.js';
 
 /**
  * Simulated speaking rate: about 65 ms per character (roughly 150 words a minute, the pace of
@@ -13,6 +15,9 @@ export const SAY_MIN_MS = 400;
 export const TONE_MS_PER_KEY = 100;
 /** `w` waits half a second and `W` a whole second (twiml-voice.md, `<Play digits>`). */
 export const WAIT_MS = { w: 500, W: 1000 } as const;
+
+/** `<Record playBeep>`: half a second of 1 kHz before recording starts. */
+export const BEEP_MS = 500;
 
 /** Simulated duration of `<Say>` text, in call-time ms. */
 export function sayDurationMs(text: string): number {
@@ -33,6 +38,8 @@ export class SimMedia implements Media {
   private pending: Set<MediaWait> | undefined;
   /** The last audio measured: `<Play loop>` repeats one URL, which is fetched once. */
   private lastAudio: { url: string; ms: number } | undefined;
+  /** Recordings running on this call: they hear what the phone sends. */
+  private recordings: Set<SimRecording> | undefined;
 
   constructor(private readonly call: SimCall) {}
 
@@ -91,8 +98,63 @@ export class SimMedia implements Media {
   /** Simulated keys arrive as events, not tones: there is nothing to detect. */
   listening(): void {}
 
+  async record(request: RecordRequest, signal: AbortSignal): Promise<RecordResult> {
+    this.assertLive(signal);
+    if (request.beep) {
+      this.hear('beep', BEEP_MS);
+      try {
+        await this.wait(BEEP_MS, signal);
+      } catch (error) {
+        // Stopped before a sound was recorded: the file is still complete, and empty.
+        await writeWav(request.path, 0, () => {});
+        throw error;
+      }
+    }
+    const recording = new SimRecording(this.call.host.clock, this.call.host.tts, request.path, request);
+    const stop = () => recording.end('finished');
+    const abort = () => recording.end('finished');
+    request.stop.addEventListener('abort', stop, { once: true });
+    signal.addEventListener('abort', abort, { once: true });
+    if (request.stop.aborted) stop();
+    (this.recordings ??= new Set()).add(recording);
+    try {
+      const reason = await recording.done;
+      const durationMs = await recording.write();
+      if (signal.aborted) throw signal.reason;
+      return { durationMs, reason };
+    } finally {
+      this.recordings?.delete(recording);
+      request.stop.removeEventListener('abort', stop);
+      signal.removeEventListener('abort', abort);
+    }
+  }
+
+  startCallRecording(path: string): CallRecording {
+    const recording = new SimRecording(this.call.host.clock, this.call.host.tts, path, { maxLengthMs: 0, silenceTimeoutMs: 0 });
+    if (this.call.state === 'ended') recording.end('hangup');
+    else (this.recordings ??= new Set()).add(recording);
+    return {
+      stop: async () => {
+        this.recordings?.delete(recording);
+        recording.end('finished');
+        return { durationMs: await recording.write() };
+      },
+    };
+  }
+
+  /** The phone said `text`: recordings running now hear it. */
+  farEndSpoke(text: string): void {
+    for (const recording of this.recordings ?? []) recording.speak(text);
+  }
+
+  /** The phone pressed keys: recordings running now hear the tones. */
+  farEndPressed(digits: string): void {
+    for (const recording of this.recordings ?? []) recording.press(digits);
+  }
+
   /** Rejects everything in flight; called once by the call as it ends. */
   close(): void {
+    for (const recording of this.recordings ?? []) recording.end('hangup');
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return;
@@ -107,7 +169,7 @@ export class SimMedia implements Media {
     if (state !== 'answered' && !ringingIsFine) throw new Error(`Call ${this.call.callSid} is not answered`);
   }
 
-  private hear(kind: 'say' | 'play' | 'pause' | 'tone' | 'silence', ms: number, text?: string, url?: string): void {
+  private hear(kind: HeardEntry['kind'], ms: number, text?: string, url?: string): void {
     this.call.log.add(this.call.host.clock.now(), kind, ms, text, url);
   }
 

@@ -1,5 +1,6 @@
 import type { Carrier, DialRequest, InboundHandler, InboundOffer, Leg, LegListener } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
+import type { Tts } from '../ports/tts.js';
 import { fetchAudioLength } from './audio-length.js';
 import { CallLog, SimCall, type FetchAudio, type HeardLog, type SimCallHost } from './sim-call.js';
 
@@ -20,6 +21,11 @@ export interface SimNetworkOptions {
   clock: Clock;
   /** Learns how long `<Play>` audio lasts. Default: `fetchAudioLength` (GETs the URL). */
   fetchAudio?: FetchAudio;
+  /**
+   * Renders what simulated phones say into recordings (`<Record>`, `Record=true`). Without one,
+   * a phone's speech is recorded as silence of the same length.
+   */
+  tts?: Tts;
   /** How many ended calls' heard logs to keep, oldest evicted first. Default 10,000. */
   keepEndedCalls?: number;
 }
@@ -49,6 +55,7 @@ export class SimNetwork implements Carrier {
     if (!(this.keepEndedCalls >= 0)) throw new RangeError('keepEndedCalls must be >= 0');
     this.host = {
       clock: options.clock,
+      tts: options.tts,
       fetchAudio: options.fetchAudio ?? fetchAudioLength,
       retire: (call) => this.retire(call),
       register: (call) => this.register(call),

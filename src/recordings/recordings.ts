@@ -1,0 +1,148 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CallRecord } from '../domain/call.js';
+import { rfc2822 } from '../domain/dates.js';
+import type { RecordingEvent, RecordingRecord, RecordingSettings, RecordingSource } from '../domain/recording.js';
+import { isSid, newSid } from '../domain/sid.js';
+import type { Clock } from '../ports/clock.js';
+import type { NewCallback, Store } from '../ports/store.js';
+import { trimSilence, WAV_SAMPLE_RATE, wavSamples } from './wav-file.js';
+
+export interface RecordingsDeps {
+  store: Store;
+  clock: Clock;
+  /** Told when recording status callbacks were queued. */
+  outbox: { kick(): void };
+  /** Recording files live at `<root>/<AccountSid>/<RecordingSid>.wav`. */
+  root: string;
+  /** The server's base URL (`http://host:port`), for `RecordingUrl`; known once it listens. */
+  publicUrl(): string;
+}
+
+/** A recording whose audio is being written to `path`. */
+export interface ActiveRecording {
+  readonly recording: RecordingRecord;
+  readonly settings: RecordingSettings;
+  readonly path: string;
+  /** `RecordingUrl`: the media URL without an extension, as Twilio sends it. */
+  readonly url: string;
+}
+
+/** Recordings as one call sees them: what `<Record>` and `Record=true` use. */
+export interface CallRecordings {
+  begin(source: RecordingSource, settings: RecordingSettings): Promise<ActiveRecording>;
+  /** Trims, measures and saves the finished audio; `absent` when nothing was left. */
+  finish(active: ActiveRecording): Promise<RecordingRecord>;
+}
+
+/**
+ * The Recordings of every call (Twilio's Recording resource): creates them as audio starts,
+ * finishes them (trim, duration, status), sends their `RecordingStatusCallback` through the
+ * durable outbox, and removes them with their file.
+ */
+export class Recordings {
+  constructor(private readonly deps: RecordingsDeps) {}
+
+  /** The recordings of `call`, read through `call()` so status callbacks see the call as it is. */
+  forCall(call: () => CallRecord): CallRecordings {
+    return {
+      begin: (source, settings) => this.begin(call(), source, settings),
+      finish: (active) => this.finish(active),
+    };
+  }
+
+  /** Where the audio of a recording lives; null for a SID that is not a recording SID. */
+  path(accountSid: string, sid: string): string | null {
+    if (!isSid('AC', accountSid) || !isSid('RE', sid)) return null;
+    return join(this.deps.root, accountSid, `${sid}.wav`);
+  }
+
+  /** `RecordingUrl` and `media_url`: absolute, without an extension (the media is WAV). */
+  mediaUrl(recording: Pick<RecordingRecord, 'accountSid' | 'sid'>): string {
+    return `${this.deps.publicUrl()}/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.sid}`;
+  }
+
+  /** Creates the Recording (`in-progress`) and makes room for its file. */
+  async begin(call: CallRecord, source: RecordingSource, settings: RecordingSettings): Promise<ActiveRecording> {
+    const now = this.deps.clock.now();
+    const recording: RecordingRecord = {
+      sid: newSid('RE'), accountSid: call.accountSid, callSid: call.sid, status: 'in-progress', source,
+      channels: settings.channels, startTime: now, duration: null, errorCode: null, dateCreated: now, dateUpdated: now,
+    };
+    const path = this.path(recording.accountSid, recording.sid)!;
+    await mkdir(join(this.deps.root, recording.accountSid), { recursive: true });
+    const active: ActiveRecording = { recording, settings, path, url: this.mediaUrl(recording) };
+    await this.save(active, recording, 'in-progress');
+    return active;
+  }
+
+  /**
+   * Ends a recording once its file is complete: trims silence when asked, measures it, and
+   * saves it `completed`, or `absent` when no audio is left (a silent caller, or no file).
+   */
+  async finish(active: ActiveRecording): Promise<RecordingRecord> {
+    let samples = 0;
+    try {
+      samples = active.settings.trim ? await trimSilence(active.path) : await wavSamples(active.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const seconds = samples / WAV_SAMPLE_RATE;
+    const finished: RecordingRecord = {
+      ...active.recording,
+      status: samples > 0 ? 'completed' : 'absent',
+      // Whole seconds, as Twilio reports them; any audio at all counts as at least one.
+      duration: samples > 0 ? Math.max(1, Math.round(seconds)) : 0,
+      dateUpdated: this.deps.clock.now(),
+    };
+    await this.save(active, finished, finished.status);
+    return finished;
+  }
+
+  get(accountSid: string, sid: string): Promise<RecordingRecord | null> {
+    return this.deps.store.getRecording(accountSid, sid);
+  }
+
+  /** Deletes the resource and its audio. False when there was no such recording. */
+  async remove(accountSid: string, sid: string): Promise<boolean> {
+    const path = this.path(accountSid, sid);
+    if (!path || !(await this.deps.store.deleteRecording(accountSid, sid))) return false;
+    await rm(path, { force: true });
+    return true;
+  }
+
+  /** Saves the recording and, in the same write, its status callback for `event` if asked for. */
+  private async save(active: ActiveRecording, recording: RecordingRecord, event: RecordingEvent): Promise<void> {
+    const { statusCallback, statusCallbackMethod, statusCallbackEvents } = active.settings;
+    const callbacks: NewCallback[] = [];
+    if (statusCallback && statusCallbackEvents.includes(event)) {
+      callbacks.push({
+        callSid: recording.callSid, accountSid: recording.accountSid,
+        // The outbox sends a call's callbacks in SequenceNumber order; a recording's own events
+        // are ordered among themselves (in-progress before its end), not against the call's.
+        sequenceNumber: event === 'in-progress' ? 0 : 1,
+        url: statusCallback, method: statusCallbackMethod, params: this.callbackParams(recording, active.url),
+      });
+    }
+    await this.deps.store.saveRecording(recording, callbacks);
+    if (callbacks.length > 0) this.deps.outbox.kick();
+  }
+
+  /** `RecordingStatusCallback` parameters (webhooks.md §2). */
+  private callbackParams(recording: RecordingRecord, url: string): Record<string, string> {
+    const params: Record<string, string> = {
+      AccountSid: recording.accountSid,
+      CallSid: recording.callSid,
+      RecordingSid: recording.sid,
+      RecordingUrl: url,
+      RecordingStatus: recording.status,
+      RecordingChannels: String(recording.channels),
+      RecordingSource: recording.source,
+      RecordingStartTime: rfc2822(recording.startTime),
+      RecordingTrack: recording.source === 'RecordVerb' ? 'inbound' : 'both',
+      ErrorCode: String(recording.errorCode ?? 0),
+    };
+    if (recording.duration !== null) params.RecordingDuration = String(recording.duration);
+    return params;
+  }
+}
