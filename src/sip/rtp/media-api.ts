@@ -1,0 +1,56 @@
+import type { RecordingOptions, RecordingResult } from './recording.js';
+import type { StreamParams } from './protocol.js';
+
+export type { RecordingOptions, RecordingResult, StreamParams };
+export type { MediaStats, MediaLoadStats, Percentiles } from './media-stats.js';
+
+export interface MediaEngineOptions {
+  /** Local address the RTP sockets bind to (and the address to put in SDP `c=`). */
+  host: string;
+  /** Inclusive; RTP uses the even ports (RFC 3550 §11). */
+  portRange: [number, number];
+  /** Worker threads; default `os.availableParallelism()`. */
+  workers?: number;
+  /** No RTP received for this long → `rtpTimeout`; default 60_000, 0 = off. */
+  rtpTimeoutMs?: number;
+}
+
+export interface StreamEvents {
+  /** A key the phone pressed, from RFC 4733 events or (while detection is on) in-band tones. */
+  dtmf(digit: string): void;
+  /** No RTP arrived for `rtpTimeoutMs` while receiving; fires again only after packets resume. */
+  rtpTimeout(): void;
+}
+
+/** One call's RTP session: a socket on an even port of the range, in one media worker. */
+export interface RtpStream {
+  readonly localAddress: string;
+  readonly localPort: number;
+  /**
+   * After SDP negotiation or a re-INVITE; the first configure with send=true starts the frames
+   * (silence until something plays). send=false (hold) stops packets but keeps the clock; the
+   * first packet after resume carries the marker bit.
+   */
+  configure(params: StreamParams): void;
+  /**
+   * Plays 8 kHz 16-bit PCM (put it on a SharedArrayBuffer to hand it over without a copy).
+   * Plays and digit strings queue behind each other. Resolves when the last frame of `pcm` has
+   * been sent; abort stops it within one frame and rejects with signal.reason; rejects when the
+   * stream closes.
+   */
+  play(pcm: Int16Array, signal: AbortSignal): Promise<void>;
+  /** `0-9 * # A-D` as RFC 4733 events when negotiated, else in-band tones; `w` = 0.5 s, `W` = 1 s. */
+  playDigits(digits: string, signal: AbortSignal): Promise<void>;
+  /** In-band (Goertzel) detection costs CPU on every packet; switch it on only while collecting digits. */
+  detectInbandDtmf(on: boolean): void;
+  record(path: string, options: RecordingOptions): RecordingHandle;
+  /** Idempotent; releases the port once the worker has closed the socket. */
+  close(): void;
+}
+
+export interface RecordingHandle {
+  /** Ends the recording (reason 'stopped' unless it had already ended) and resolves with its result. */
+  stop(): Promise<RecordingResult>;
+  /** Settles when the recording ends for any reason; rejects on a file error. */
+  readonly done: Promise<RecordingResult>;
+}

@@ -1,0 +1,63 @@
+import type { RecordingOptions, RecordingResult } from './recording.js';
+
+/**
+ * Messages between the main thread's MediaEngine and its media workers. The main thread only
+ * sends commands; each worker owns the sockets and the 20 ms loop of its streams.
+ */
+export interface StreamParams {
+  remoteAddress: string;
+  remotePort: number;
+  payloadType: 0 | 8;
+  telephoneEventPt?: number;
+  send: boolean;
+  receive: boolean;
+}
+
+export interface WorkerConfig {
+  host: string;
+  rtpTimeoutMs: number;
+}
+
+export type Command =
+  | { type: 'open'; stream: number; port: number }
+  | { type: 'configure'; stream: number; params: StreamParams }
+  /** `pcm` is posted as is: on a SharedArrayBuffer it is shared, not copied. */
+  | { type: 'play'; stream: number; play: number; pcm: Int16Array }
+  | { type: 'play-digits'; stream: number; play: number; digits: string }
+  | { type: 'stop-play'; stream: number; play: number }
+  | { type: 'detect-inband'; stream: number; on: boolean }
+  | { type: 'record'; stream: number; recording: number; path: string; options: RecordingOptions }
+  | { type: 'stop-record'; stream: number; recording: number }
+  | { type: 'close'; stream: number }
+  | { type: 'stats'; request: number }
+  | { type: 'shutdown' };
+
+export type Report =
+  | { type: 'ready' }
+  | { type: 'opened'; stream: number; address: string; port: number }
+  | { type: 'open-failed'; stream: number; code: string; message: string }
+  | { type: 'closed'; stream: number; port: number }
+  | { type: 'play-done'; stream: number; play: number }
+  | { type: 'dtmf'; stream: number; digit: string }
+  | { type: 'rtp-timeout'; stream: number }
+  | { type: 'record-done'; stream: number; recording: number; result: RecordingResult }
+  | { type: 'record-failed'; stream: number; recording: number; message: string }
+  | { type: 'stats'; request: number; stats: WorkerStatsSample }
+  | { type: 'fault'; message: string };
+
+/** Send-jitter histogram resolution and range (deviations beyond it land in the last bin). */
+export const JITTER_BIN_MS = 0.05;
+export const JITTER_BINS = 4000;
+
+/** What a worker measured since its previous stats sample. */
+export interface WorkerStatsSample {
+  windowMs: number;
+  streams: number;
+  packetsSent: number;
+  packetsReceived: number;
+  framesSkipped: number;
+  /** Counts of |interval − expected| per JITTER_BIN_MS bin. */
+  jitterHistogram: Uint32Array;
+  jitterMaxMs: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+}

@@ -1,0 +1,227 @@
+import { randomInt } from 'node:crypto';
+import type { Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { decodeG711, encodeG711, silenceByte, type G711PayloadType } from './g711.js';
+import { InbandDtmfDetector } from './goertzel.js';
+import type { PacedStream, Pacer } from './pacer.js';
+import { EventDigitSource, FRAME_SAMPLES, PcmSource, SlotFrame, renderInbandDigits, type FrameSource } from './play-sources.js';
+import type { StreamParams } from './protocol.js';
+import { Recording, type RecordingOptions, type RecordingResult } from './recording.js';
+import { EVENT_PAYLOAD_BYTES, TelephoneEventDecoder, writeTelephoneEvent } from './rfc4733.js';
+import { RTP_HEADER_BYTES, parseRtpPacket, writeRtpHeader } from './rtp-packet.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+/** What a stream tells the worker, which forwards it to the main thread. */
+export interface StreamReporter {
+  playDone(play: number): void;
+  dtmf(digit: string): void;
+  rtpTimeout(): void;
+  recordingEnded(recording: number, result: Promise<RecordingResult>): void;
+}
+
+/**
+ * Send buffers per stream. A datagram is handed to the kernel a tick after `send()` (dgram
+ * resolves the address first), and a catch-up tick sends up to three frames, so each frame
+ * needs a buffer of its own until then.
+ */
+const SEND_BUFFERS = 4;
+const AUDIO_PACKET_BYTES = RTP_HEADER_BYTES + FRAME_SAMPLES;
+
+/**
+ * One call's media on its worker: the RTP sender driven by the worker's Pacer, the receive
+ * path, playback queue, DTMF in both directions and recordings.
+ *
+ * Sending (RFC 3550 §5.1, RFC 3551 §4.1): random initial sequence number, timestamp and SSRC;
+ * the timestamp advances 160 per 20 ms slot whether the slot is sent, held or skipped, so it
+ * stays tied to the wall clock; the marker bit is set on the first packet and on the first after
+ * a hold. From the first `send=true` until close a packet leaves every slot, G.711 silence when
+ * nothing plays, which keeps NAT bindings open and the far end's jitter buffer fed.
+ */
+export class StreamState implements PacedStream {
+  private params: StreamParams | undefined;
+  private started = false;
+  private sequence = randomInt(0x10000);
+  private timestamp = randomInt(0x100000000);
+  private readonly ssrc = randomInt(0x100000000);
+  private markerPending = true;
+  private readonly buffers = Array.from({ length: SEND_BUFFERS }, () => Buffer.alloc(AUDIO_PACKET_BYTES));
+  private nextBuffer = 0;
+  private readonly frame = new SlotFrame();
+  private readonly queue: { play: number; source: FrameSource }[] = [];
+  private lastSentAt: number | undefined;
+  private lastSentSlot = 0;
+
+  private readonly events = new TelephoneEventDecoder();
+  private inband: InbandDtmfDetector | undefined;
+  private decoded = new Int16Array(FRAME_SAMPLES * 2);
+  private lastReceivedAt = performance.now();
+  private timedOut = false;
+  private readonly recordings = new Map<number, Recording>();
+  private closed = false;
+  readonly localPort: number;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly pacer: Pacer,
+    private readonly metrics: WorkerMetrics,
+    private readonly reporter: StreamReporter,
+    private readonly rtpTimeoutMs: number,
+  ) {
+    this.localPort = socket.address().port;
+    socket.on('message', this.onPacket);
+  }
+
+  configure(params: StreamParams): void {
+    if (this.closed) return;
+    const wasSending = this.started && this.params?.send === true;
+    const wasReceiving = this.params?.receive === true;
+    this.params = params;
+    if (params.send && !wasSending) {
+      this.markerPending = true;
+      this.lastSentAt = undefined;
+    }
+    if (params.send && !this.started) {
+      this.started = true;
+      this.pacer.add(this);
+    }
+    if (params.receive && !wasReceiving) {
+      this.lastReceivedAt = performance.now();
+      this.timedOut = false;
+    }
+  }
+
+  /** Queues audio; queued items play one after another. Reports at once when there is nothing to play. */
+  play(play: number, pcm: Int16Array): void {
+    if (pcm.length === 0) return this.reporter.playDone(play);
+    this.queue.push({ play, source: new PcmSource(pcm) });
+  }
+
+  /** RFC 4733 events when the peer negotiated telephone-event, in-band tones otherwise. */
+  playDigits(play: number, digits: string): void {
+    if (digits.length === 0) return this.reporter.playDone(play);
+    const source = this.params?.telephoneEventPt !== undefined ? new EventDigitSource(digits) : new PcmSource(renderInbandDigits(digits));
+    this.queue.push({ play, source });
+  }
+
+  stopPlay(play: number): void {
+    const i = this.queue.findIndex((q) => q.play === play);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  /** The Goertzel detector costs CPU on every packet, so it runs only while asked for. */
+  detectInband(on: boolean): void {
+    if (on && !this.inband) this.inband = new InbandDtmfDetector((digit) => this.reporter.dtmf(digit));
+    else if (!on) this.inband = undefined;
+  }
+
+  record(recording: number, path: string, options: RecordingOptions): void {
+    const r = new Recording(path, options, (result) => {
+      this.recordings.delete(recording);
+      this.reporter.recordingEnded(recording, result);
+    });
+    this.recordings.set(recording, r);
+  }
+
+  stopRecording(recording: number): void {
+    void this.recordings.get(recording)?.end('stopped');
+  }
+
+  sendSlot(slotTime: number): void {
+    const frame = this.frame;
+    frame.reset();
+    const head = this.queue[0];
+    const finished = head !== undefined && head.source.fill(frame, this.timestamp);
+    const params = this.params!;
+    if (params.send) this.transmit(params, frame, slotTime);
+    if (frame.kind === 'audio' && this.recordings.size > 0) {
+      for (const r of this.recordings.values()) r.sent(slotTime, frame.pcm, frame.from, FRAME_SAMPLES);
+    }
+    this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+    if (finished) {
+      this.queue.shift();
+      this.reporter.playDone(head.play);
+    }
+  }
+
+  skipSlots(slots: number): void {
+    this.timestamp = (this.timestamp + slots * FRAME_SAMPLES) >>> 0;
+  }
+
+  private transmit(params: StreamParams, frame: SlotFrame, slotTime: number): void {
+    const buf = this.buffers[this.nextBuffer];
+    this.nextBuffer = (this.nextBuffer + 1) % SEND_BUFFERS;
+    let length = AUDIO_PACKET_BYTES;
+    if (frame.kind === 'event' && params.telephoneEventPt !== undefined) {
+      writeRtpHeader(buf, {
+        marker: frame.eventStart || this.markerPending,
+        payloadType: params.telephoneEventPt,
+        sequence: this.sequence,
+        timestamp: frame.eventTimestamp,
+        ssrc: this.ssrc,
+      });
+      writeTelephoneEvent(buf, RTP_HEADER_BYTES, frame.event);
+      length = RTP_HEADER_BYTES + EVENT_PAYLOAD_BYTES;
+    } else {
+      const pt = params.payloadType;
+      writeRtpHeader(buf, { marker: this.markerPending, payloadType: pt, sequence: this.sequence, timestamp: this.timestamp, ssrc: this.ssrc });
+      if (frame.kind === 'audio') encodeG711(pt, frame.pcm, frame.from, buf, RTP_HEADER_BYTES, FRAME_SAMPLES);
+      else buf.fill(silenceByte(pt), RTP_HEADER_BYTES, AUDIO_PACKET_BYTES);
+    }
+    this.markerPending = false;
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.socket.send(buf, 0, length, params.remotePort, params.remoteAddress);
+    this.metrics.packetsSent++;
+    const now = performance.now();
+    if (this.lastSentAt !== undefined) this.metrics.recordSendDeviation(now - this.lastSentAt - (slotTime - this.lastSentSlot));
+    this.lastSentAt = now;
+    this.lastSentSlot = slotTime;
+  }
+
+  private readonly onPacket = (datagram: Buffer): void => {
+    const params = this.params;
+    if (this.closed || !params?.receive) return;
+    const packet = parseRtpPacket(datagram);
+    if (!packet) return;
+    const now = performance.now();
+    this.metrics.packetsReceived++;
+    this.lastReceivedAt = now;
+    this.timedOut = false;
+    const pt = packet.payloadType;
+    if (pt === params.telephoneEventPt) {
+      const digit = this.events.accept(packet.ssrc, packet.timestamp, packet.payload);
+      if (digit !== undefined) this.reporter.dtmf(digit);
+      return;
+    }
+    // Other payload types (comfort noise 13, codecs never negotiated) are ignored.
+    if ((pt !== 0 && pt !== 8) || (!this.inband && this.recordings.size === 0)) return;
+    const n = packet.payload.length;
+    if (this.decoded.length < n) this.decoded = new Int16Array(n);
+    decodeG711(pt as G711PayloadType, packet.payload, this.decoded);
+    this.inband?.push(this.decoded, n);
+    for (const r of this.recordings.values()) r.received(packet.ssrc, packet.timestamp, this.decoded, n, now);
+  };
+
+  /** Timeouts and recording upkeep, run a few times a second off the send path. */
+  housekeeping(now: number): void {
+    for (const r of this.recordings.values()) r.tick(now);
+    if (this.rtpTimeoutMs > 0 && this.params?.receive && !this.timedOut && now - this.lastReceivedAt >= this.rtpTimeoutMs) {
+      this.timedOut = true;
+      this.reporter.rtpTimeout();
+    }
+  }
+
+  /** Stops sending, ends recordings with reason 'closed' and closes the socket. Idempotent. */
+  close(onClosed: () => void): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pacer.delete(this);
+    this.queue.length = 0;
+    for (const r of [...this.recordings.values()]) void r.end('closed');
+    this.socket.off('message', this.onPacket);
+    try {
+      this.socket.close(onClosed);
+    } catch {
+      onClosed(); // already closed after a socket error
+    }
+  }
+}
