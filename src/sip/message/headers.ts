@@ -113,6 +113,6 @@ export function maxForwardsOf(msg: SipMessage): number | undefined {
   const value = getHeader(msg.headers, 'Max-Forwards');
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (!/^[0-9]{1,3}$/.test(trimmed) || Number(trimmed) > 255) fail('Malformed Max-Forwards header field');
+  if (!/^[0-9]{1,10}$/.test(trimmed) || Number(trimmed) > 255) fail('Malformed Max-Forwards header field');
   return Number(trimmed);
 }

@@ -8,6 +8,7 @@ export {
   callIdOf, cseqOf, contactOf, recordRoutes, routes, tagOf, maxForwardsOf,
 } from './headers.js';
 export { canonicalHeaderName } from './names.js';
-export { makeResponse, defaultReason, type MakeResponseOptions } from './response.js';
+export { makeResponse, defaultReason, responseToParseError, type MakeResponseOptions } from './response.js';
 export { parseMessage } from './parse.js';
 export { serializeMessage } from './serialize.js';
+export { validateRequest, validateResponse, type ValidationProblem } from './validate.js';

@@ -22,6 +22,15 @@ export function isLws(ch: string | undefined): boolean {
   return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
 }
 
+/** Trims SP, HTAB, CR and LF only: String.prototype.trim would also eat U+FEFF and NBSP. */
+export function trimLws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isLws(text[start])) start++;
+  while (end > start && isLws(text[end - 1])) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
 export function skipLws(text: string, i: number): number {
   while (i < text.length && isLws(text[i])) i++;
   return i;
@@ -75,11 +84,11 @@ export function splitTopLevel(value: string, sep: string): string[] {
     } else if (ch === '<') inAngle = true;
     else if (ch === '>') inAngle = false;
     else if (ch === sep && !inAngle) {
-      parts.push(value.slice(start, i).trim());
+      parts.push(trimLws(value.slice(start, i)));
       start = i + 1;
     }
   }
-  parts.push(value.slice(start).trim());
+  parts.push(trimLws(value.slice(start)));
   return parts.filter((p) => p.length > 0);
 }
 

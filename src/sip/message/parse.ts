@@ -6,7 +6,7 @@
  * UAS should answer with and the raw fields it needs to address that answer (§21.4.1).
  */
 import { SipParseError } from './errors.js';
-import { isToken, splitTopLevel } from './lex.js';
+import { isToken, splitTopLevel, trimLws } from './lex.js';
 import { canonicalHeaderName, isListHeader } from './names.js';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from './types.js';
 import { parseUri } from './uri.js';
@@ -23,10 +23,11 @@ export function parseMessage(data: Buffer): SipMessage {
   const { headEnd, bodyStart } = findHeadEnd(data, start);
   const lines = data.toString('utf8', start, headEnd).split('\n');
   const startLine = stripCr(lines[0]!);
-  const partial = new SipParseError('');
+  const partial: StartLineInfo = {};
   const headers: SipHeader[] = [];
   try {
     recogniseStartLine(startLine, partial);
+    if (startLine.indexOf('\r') >= 0) throw new SipParseError('Bare CR in start line');
     readHeaders(lines, headers);
     const body = readBody(data, bodyStart, headers);
     return partial.kind === 'response'
@@ -34,7 +35,7 @@ export function parseMessage(data: Buffer): SipMessage {
       : parseRequestLine(startLine, headers, body);
   } catch (err) {
     if (!(err instanceof SipParseError)) throw err;
-    err.kind = partial.kind;
+    if (partial.kind !== undefined) err.kind = partial.kind;
     if (partial.method !== undefined) err.method = partial.method;
     err.headers = headers.filter((h) => ADDRESSING.has(h.name));
     throw err;
@@ -58,8 +59,13 @@ function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
+interface StartLineInfo {
+  kind?: 'request' | 'response';
+  method?: string;
+}
+
 /** Notes the message kind and method early, so even a later failure can be answered. */
-function recogniseStartLine(line: string, partial: SipParseError): void {
+function recogniseStartLine(line: string, partial: StartLineInfo): void {
   if (/^SIP\//i.test(line)) {
     partial.kind = 'response';
     return;
@@ -78,7 +84,7 @@ function readHeaders(lines: string[], headers: SipHeader[]): void {
   const flush = (): void => {
     if (name === undefined) return;
     const canonical = canonicalHeaderName(name);
-    const trimmed = value.trim();
+    const trimmed = trimLws(value);
     if (isListHeader(canonical)) {
       const parts = splitTopLevel(trimmed, ',');
       if (parts.length === 0) headers.push({ name: canonical, value: '' });
@@ -88,16 +94,18 @@ function readHeaders(lines: string[], headers: SipHeader[]): void {
   for (let n = 1; n < lines.length; n++) {
     const line = stripCr(lines[n]!);
     if (line.length === 0) continue;
+    // CR is only legal as part of a line end (§25.1); a stray one would corrupt re-serialization.
+    if (line.indexOf('\r') >= 0) throw new SipParseError('Bare CR in header');
     if (line[0] === ' ' || line[0] === '\t') {
       // Folded continuation (§7.3.1): the line break and leading whitespace become one SP.
       if (name === undefined) throw new SipParseError('Header continuation before any header');
-      value += ' ' + line.trim();
+      value += ' ' + trimLws(line);
       continue;
     }
     flush();
     const colon = line.indexOf(':');
     if (colon < 0) throw new SipParseError(`Header line without a colon`);
-    const rawName = line.slice(0, colon).trimEnd();
+    const rawName = trimLws(line.slice(0, colon));
     if (!isToken(rawName)) throw new SipParseError('Invalid header name');
     name = rawName;
     value = line.slice(colon + 1);

@@ -83,3 +83,21 @@ function hasTag(to: string): boolean {
     return /;\s*tag\s*=/i.test(to);
   }
 }
+
+/**
+ * The response a UAS owes a request that failed to parse (§21.4.1, §21.5.6, §21.4.16), built
+ * from the raw fields the parser salvaged. Undefined when it cannot be addressed (a response,
+ * an ACK, which is never answered, or Via/From/To/Call-ID/CSeq missing): drop those silently.
+ */
+export function responseToParseError(err: SipParseError, toTag?: string): SipResponse | undefined {
+  if (err.kind !== 'request' || err.method === undefined || err.method === 'ACK') return undefined;
+  for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
+    if (getHeader(err.headers, name) === undefined) return undefined;
+  }
+  const request: SipRequest = {
+    kind: 'request', method: err.method, uri: { scheme: 'sip', host: 'invalid', params: {}, headers: {} },
+    headers: err.headers, body: Buffer.alloc(0),
+  };
+  const reason = err.status === 400 ? `Bad Request (${err.message})`.replace(/[\r\n]/g, ' ') : defaultReason(err.status);
+  return makeResponse(request, err.status, reason, toTag === undefined ? {} : { toTag });
+}
