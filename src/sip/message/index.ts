@@ -12,3 +12,4 @@ export { makeResponse, defaultReason, responseToParseError, type MakeResponseOpt
 export { parseMessage } from './parse.js';
 export { serializeMessage } from './serialize.js';
 export { validateRequest, validateResponse, type ValidationProblem } from './validate.js';
+export { parseChallenge, digestAuthorization, isSupportedAlgorithm, type DigestChallenge, type DigestCredentials } from './digest.js';
