@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../ports/clock.js';
 import { guarded, silentLogger, type SipLogger } from '../logger.js';
-import { callIdOf, cseqOf, fromOf, tagOf, toOf, topVia } from '../message/headers.js';
+import { callIdOf, cseqOf, fromOf, tagOf, topVia } from '../message/headers.js';
+import { validateRequest } from '../message/validate.js';
 import { makeResponse } from '../message/response.js';
 import type { SipAddress, SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import type { SipTransport } from '../transport/transport.js';
@@ -119,16 +120,14 @@ export class TransactionLayer {
   }
 
   private receiveRequest(request: SipRequest, source: SipAddress): void {
-    let key: string;
-    try {
-      checkMandatoryHeaders(request);
-      key = serverKeyOf(request, request.method === 'ACK' ? 'INVITE' : request.method);
-    } catch (err) {
-      // Missing or broken Via/CSeq/Call-ID: answer 400 if the response can be addressed (§8.2, §21.4.1).
-      this.context.logger.warn({ err }, 'SIP: request without usable transaction headers');
-      if (request.method !== 'ACK') this.sendStateless(makeResponse(request, 400, String((err as Error).message)), source);
+    // §8.2 / §21.4.1: a request missing or garbling a mandatory header gets 400 (never an ACK).
+    const problem = validateRequest(request);
+    if (problem) {
+      this.context.logger.warn({ reason: problem.reason, source }, 'SIP: invalid request');
+      if (request.method !== 'ACK') this.sendStateless(makeResponse(request, problem.status, `Bad Request (${problem.reason})`), source);
       return;
     }
+    const key = serverKeyOf(request, request.method === 'ACK' ? 'INVITE' : request.method);
     const existing = this.servers.get(key);
     if (request.method === 'ACK') {
       if (existing instanceof InviteServerTransaction && (existing.state === 'completed' || existing.state === 'confirmed')) {
@@ -177,10 +176,3 @@ function serverKeyOf(request: SipRequest, method: string): string {
   return `2543|${callIdOf(request)}|${cseqOf(request).seq}|${tagOf(fromOf(request)) ?? ''}|${sentBy}|${branch ?? ''}|${method}`;
 }
 
-/** §8.1.1: the headers every request must carry, readable, with the CSeq method matching (§8.2.2). */
-function checkMandatoryHeaders(request: SipRequest): void {
-  callIdOf(request);
-  fromOf(request);
-  toOf(request);
-  if (cseqOf(request).method !== request.method) throw new Error('CSeq method does not match the request method');
-}

@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import { guarded, silentLogger, type SipLogger } from '../logger.js';
 import { SipParseError } from '../message/errors.js';
 import { formatVia, parseVia } from '../message/fields.js';
-import { makeResponse } from '../message/response.js';
+import { responseToParseError } from '../message/response.js';
 import { parseMessage } from '../message/parse.js';
 import { serializeMessage } from '../message/serialize.js';
 import type { SipAddress, SipMessage, SipRequest } from '../message/types.js';
@@ -118,24 +118,12 @@ export class UdpTransport implements SipTransport {
 
   /** §21.4.1: answer a malformed request with the status the parser chose, if it can be addressed. */
   private rejectUnparsable(err: unknown, source: SipAddress): void {
-    if (!(err instanceof SipParseError) || err.kind !== 'request' || err.method === 'ACK') {
+    const response = err instanceof SipParseError ? responseToParseError(err) : undefined;
+    if (!response) {
       this.logger.warn({ err, source }, 'SIP: dropped an unparsable datagram');
       return;
     }
-    const hasVia = err.headers.some((h) => h.name === 'Via');
-    if (!hasVia) return;
-    try {
-      const partial: SipRequest = {
-        kind: 'request',
-        method: err.method ?? 'UNKNOWN',
-        uri: { scheme: 'sip', host: source.address, params: {}, headers: {} },
-        headers: err.headers,
-        body: Buffer.alloc(0),
-      };
-      void this.send(makeResponse(partial, err.status, err.message.slice(0, 100)), source).catch(() => undefined);
-    } catch (buildErr) {
-      this.logger.warn({ err: buildErr, source }, 'SIP: could not answer an unparsable request');
-    }
+    this.send(response, source).catch(() => undefined);
   }
 }
 
