@@ -33,6 +33,8 @@ export interface SippOptions {
   service?: string;
   /** `-d`: the length of every `<pause/>` without its own `milliseconds`. */
   durationMs?: number;
+  /** `-key name value`: values for `[name]` keywords in the scenario (e.g. `rtp_sink_port`). */
+  keys?: Record<string, string | number>;
   extraArgs?: string[];
   /** Working directory; default a fresh temp dir, removed after the run unless `keepDir`. */
   cwd?: string;
@@ -157,6 +159,7 @@ function sippArgs(options: SippOptions, port: number, timeoutMs: number): string
   // -fd: the CSV gets a row per interval and a final one at exit; parse the last row.
   args.push('-trace_stat', '-stf', 'stats.csv', '-fd', '1', '-trace_err', '-error_file', 'errors.log');
   if (options.traceMessages) args.push('-trace_msg', '-message_file', 'messages.log');
+  for (const [name, value] of Object.entries(options.keys ?? {})) args.push('-key', name, String(value));
   args.push(...(options.extraArgs ?? []));
   if (options.target !== undefined) args.push(options.target);
   return args;
