@@ -10,6 +10,8 @@ import { SystemClock } from './ports/system-clock.js';
 import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
 import { SimNetwork } from './simnet/sim-network.js';
+import { Recordings } from './recordings/recordings.js';
+import type { Tts } from './ports/tts.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { CallbackOutbox } from './webhooks/outbox.js';
 import { WebhookClient } from './webhooks/webhook-client.js';
@@ -29,6 +31,8 @@ export interface SwitchboardOptions {
   logger?: Logger | false;
   /** Replaces the system clock (tests). */
   clock?: Clock;
+  /** Renders what simulated phones say into recordings; without one their speech records as silence. */
+  tts?: Tts;
 }
 
 export interface Switchboard {
@@ -62,16 +66,21 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const webhooks = new WebhookClient();
   const tokens = new AccountTokens(store);
   const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log });
-  const sim = new SimNetwork({ clock });
-  const calls = new CallService({ store, clock, carrier: sim, fetcher: webhooks, outbox, log, tokens });
+  const sim = new SimNetwork({ clock, tts: options.tts });
+  // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
+  let publicUrl = '';
+  const recordings = new Recordings({ store, clock, outbox, root: join(options.dataDir, 'recordings'), publicUrl: () => publicUrl });
+  const calls = new CallService({ store, clock, carrier: sim, fetcher: webhooks, outbox, log, tokens, recordings });
 
   const closed = await calls.closeOrphanedCalls();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, sim, tokens, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  const url = address.replace('[::1]', '127.0.0.1');
+  publicUrl = url;
   ready = true;
 
   let closing: Promise<void> | null = null;
@@ -86,7 +95,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await store.close();
     })());
 
-  return { url: address.replace('[::1]', '127.0.0.1'), ...account, sim, calls, close };
+  return { url, ...account, sim, calls, close };
 }
 
 /**

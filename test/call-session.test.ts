@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { CallRecord } from '../src/domain/call.js';
 import { newSid } from '../src/domain/sid.js';
 import { ManualClock } from '../src/ports/manual-clock.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Recordings } from '../src/recordings/recordings.js';
 import { CallSession } from '../src/session/call-session.js';
 import { SimNetwork } from '../src/simnet/sim-network.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -53,7 +56,10 @@ describe('a CallSession still queued (call-lifecycle.md §3, first row)', () => 
     };
     await store.insertCall(call);
     const session = new CallSession(
-      { store, clock, carrier: sim, fetcher: webhooks, outbox: { kick() {} }, log: { error() {} }, released: (s) => released.push(s.sid) },
+      {
+        store, clock, carrier: sim, fetcher: webhooks, outbox: { kick() {} }, log: { error() {} }, released: (s) => released.push(s.sid),
+        recordings: new Recordings({ store, clock, outbox: { kick() {} }, root: join(tmpdir(), 'switchboard-unused'), publicUrl: () => 'http://127.0.0.1' }),
+      },
       call, '0'.repeat(32),
     );
     return session;

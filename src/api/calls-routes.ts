@@ -101,7 +101,7 @@ function callFilter(accountSid: string, filters: [string, string][]): CallFilter
  * `StartTime=D` (that day, UTC), `StartTime<=D` (on or before), `StartTime>=D` (on or after);
  * D is `YYYY-MM-DD` or an ISO timestamp (twilio-node sends one for a JS Date).
  */
-function timeRange(name: string, get: (key: string) => string | undefined): TimeRange | undefined {
+export function timeRange(name: string, get: (key: string) => string | undefined): TimeRange | undefined {
   const range: TimeRange = {};
   const parse = (key: string) => {
     const value = get(key);

@@ -11,6 +11,8 @@ import { Authenticator } from './auth.js';
 import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
+import { registerRecordingRoutes } from './recordings-routes.js';
+import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
 
 export interface HttpServerDeps {
@@ -19,6 +21,7 @@ export interface HttpServerDeps {
   calls: CallService;
   sim: SimNetwork;
   tokens: AccountTokens;
+  recordings: Recordings;
   logger: FastifyBaseLogger | false;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
@@ -68,6 +71,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   const auth = new Authenticator(deps.tokens);
   registerCallRoutes(app, auth, deps.calls);
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
+  registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   return app;

@@ -2,6 +2,7 @@ import { CALL_EVENTS, type CallEvent } from '../domain/call-status.js';
 import type { CallConfig } from '../domain/call.js';
 import { badRequest, TwilioError } from '../domain/errors.js';
 import { isE164 } from '../domain/phone-format.js';
+import { parseRecordingParams } from './recording-params.js';
 import { integerParam, methodParam, one, urlParam, type Form } from './form.js';
 
 /** Limits from calls-api.md §3. */
@@ -64,6 +65,7 @@ export function parseCreateParams(form: Form): CreateCallParams {
       timeoutSec: Math.min(integerParam(form, 'Timeout', 21208, 1) ?? DEFAULT_TIMEOUT_SEC, MAX_TIMEOUT_SEC),
       timeLimitSec: integerParam(form, 'TimeLimit', undefined, 1) ?? DEFAULT_TIME_LIMIT_SEC,
       sendDigits,
+      recording: parseRecordingParams(form),
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { CallEvent, CallStatus } from './call-status.js';
+import type { RecordingSettings } from './recording.js';
 
 export type HttpMethod = 'GET' | 'POST';
 export type CallDirection = 'inbound' | 'outbound-api' | 'outbound-dial';
@@ -23,6 +24,8 @@ export interface CallConfig {
   timeLimitSec: number;
   /** DTMF played once the call connects (create `SendDigits`). */
   sendDigits: string | null;
+  /** `Record=true` on create: how the whole-call recording reports; absent or null when not recorded. */
+  recording?: RecordingSettings | null;
 }
 
 /**

@@ -8,6 +8,9 @@ import type { NewCallback, Store } from '../ports/store.js';
 import { CallInput } from './call-input.js';
 import { runProgram, type DocumentSource, type NotificationInput, type ProgramEnd, type ProgramEnv, type TwimlFetcher } from './document-runner.js';
 import { Mailbox } from './mailbox.js';
+import { WholeCallRecording } from './whole-call-recording.js';
+import { CallEnded } from '../verbs/verb-context.js';
+import type { Recordings } from '../recordings/recordings.js';
 import { statusCallbackParams } from './webhook-params.js';
 
 export interface SessionDeps {
@@ -15,6 +18,8 @@ export interface SessionDeps {
   clock: Clock;
   carrier: Carrier;
   fetcher: TwimlFetcher;
+  /** Recordings of calls (`<Record>`, `Record=true`). */
+  recordings: Recordings;
   /** Told when callbacks were queued, so the durable outbox delivers them. */
   outbox: { kick(): void };
   log: { error(obj: object, msg: string): void };
@@ -60,6 +65,7 @@ export class CallSession implements LegListener {
   private program: AbortController | null = null;
   private generation = 0;
   private timeLimit: Timer | null = null;
+  private callRecording: WholeCallRecording | null = null;
 
   constructor(private readonly deps: SessionDeps, call: CallRecord, private readonly authToken: string) {
     this.record = call;
@@ -212,6 +218,32 @@ export class CallSession implements LegListener {
   private async markAnswered(): Promise<void> {
     await this.change('in-progress', { answeredAt: this.deps.clock.now() }, 'answered');
     this.armTimeLimit();
+    await this.startCallRecording();
+  }
+
+  /** `Record=true`: records the call from answer to end. A failure to start is a warning, not the call's end. */
+  private async startCallRecording(): Promise<void> {
+    const settings = this.record.config.recording;
+    if (!settings || !this.leg || this.callRecording) return;
+    try {
+      this.callRecording = await WholeCallRecording.start(this.deps.recordings.forCall(() => this.record), this.leg.media, settings);
+    } catch (error) {
+      this.deps.log.error({ err: error, callSid: this.sid }, 'could not start the call recording');
+      this.notify({ code: 12400, level: 1, message: `The call could not be recorded: ${(error as Error).message}` });
+    }
+  }
+
+  /** Ends the `Record=true` recording; its fields go in the `completed` status callback. */
+  private async stopCallRecording(): Promise<Record<string, string>> {
+    const recording = this.callRecording;
+    if (!recording) return {};
+    try {
+      return await recording.stop();
+    } catch (error) {
+      this.deps.log.error({ err: error, callSid: this.sid }, 'could not finish the call recording');
+      this.notify({ code: 12400, level: 1, message: `The call recording could not be saved: ${(error as Error).message}` });
+      return {};
+    }
   }
 
   private armTimeLimit(): void {
@@ -256,6 +288,7 @@ export class CallSession implements LegListener {
       clock: this.deps.clock,
       fetcher: this.deps.fetcher,
       authToken: this.authToken,
+      recordings: this.deps.recordings.forCall(() => this.record),
       ensureAnswered: () => (this.record.status === 'in-progress' ? Promise.resolve() : this.mailbox.send({ type: 'answer' })),
       notify: (notification) => this.notify(notification),
     };
@@ -263,16 +296,17 @@ export class CallSession implements LegListener {
 
   /** Ends the call: stops the document and the leg, then records the terminal status. */
   private async finish(status: CallStatus): Promise<void> {
-    this.program?.abort(new Error('call ended'));
+    this.program?.abort(new CallEnded());
     this.program = null;
     this.timeLimit?.cancel();
     this.leg?.hangup();
+    const recordingParams = await this.stopCallRecording();
     const now = this.deps.clock.now();
     const answeredAt = this.record.answeredAt;
     const duration = answeredAt === null ? null : Math.max(0, Math.round((now - answeredAt) / 1000));
     // A call canceled while still queued sends no status callbacks (call-lifecycle.md §1).
     const event = this.record.status === 'queued' && status === 'canceled' ? null : 'completed';
-    await this.change(status, { endTime: now, duration: status === 'completed' ? duration : null }, event);
+    await this.change(status, { endTime: now, duration: status === 'completed' ? duration : null }, event, recordingParams);
     this.deps.released(this);
   }
 
@@ -280,7 +314,7 @@ export class CallSession implements LegListener {
    * The one place a call's state changes: checks the transition, persists the record and
    * queues the status callback for `event` in the same write, then wakes the outbox.
    */
-  private async change(status: CallStatus | null, patch: Partial<CallRecord>, event: CallEvent | null): Promise<void> {
+  private async change(status: CallStatus | null, patch: Partial<CallRecord>, event: CallEvent | null, extraParams: Record<string, string> = {}): Promise<void> {
     const current = this.record;
     if (status !== null && !canTransition(current.status, status)) throw new InvalidTransition(current.status, status);
     const now = this.deps.clock.now();
@@ -291,7 +325,7 @@ export class CallSession implements LegListener {
       callbacks.push({
         callSid: next.sid, accountSid: next.accountSid, sequenceNumber: next.callbackSequence,
         url: statusCallback, method: statusCallbackMethod,
-        params: statusCallbackParams(next, event, next.callbackSequence, now, this.sipResponseCode),
+        params: { ...statusCallbackParams(next, event, next.callbackSequence, now, this.sipResponseCode), ...extraParams },
       });
       next.callbackSequence += 1;
     }

@@ -6,6 +6,7 @@ import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
 import type { VerbContext } from '../verbs/verb-context.js';
 import type { WebhookClient } from '../webhooks/webhook-client.js';
+import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from './call-input.js';
 import { voiceParams } from './webhook-params.js';
 
@@ -41,6 +42,7 @@ export interface ProgramEnv {
   readonly clock: Clock;
   readonly fetcher: TwimlFetcher;
   readonly authToken: string;
+  readonly recordings: CallRecordings;
   /** Asks the session to answer the call (inbound); resolves once it is in progress. */
   ensureAnswered(): Promise<void>;
   notify(notification: NotificationInput): void;
@@ -75,11 +77,30 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
       env.notify({ code: 11100, level: 0, message: `Invalid URL "${outcome.url}": a relative URL needs a document URL to resolve against (inline TwiML has none)` });
       return applicationError(env, signal);
     }
+    if (outcome.afterHangup) return reportAfterHangup(env, url, outcome, signal);
     source = { url, method: outcome.method, twiml: null, params: outcome.params };
   }
 }
 
-type VerbsEnd = ProgramEnd | { type: 'end' } | { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string> };
+type FetchOutcome = { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean };
+type VerbsEnd = ProgramEnd | { type: 'end' } | FetchOutcome;
+
+/**
+ * The request a verb still makes once its call has ended (`<Record>`'s action after a hangup):
+ * sent on its own, not tied to the document's signal, with `CallStatus=completed`; the
+ * response is not run. Problems with it become Notifications like any other request.
+ */
+async function reportAfterHangup(env: ProgramEnv, url: string, outcome: FetchOutcome, signal: AbortSignal): Promise<ProgramEnd> {
+  const params = { ...voiceParams(env.call(), 'completed'), ...outcome.params };
+  void env.fetcher.fetchTwiml({ url, method: outcome.method, params, authToken: env.authToken }).then(
+    (result) => {
+      if (!result.ok) env.notify({ code: result.code, level: 0, message: result.message, requestUrl: url, requestMethod: outcome.method, requestVariables: params });
+    },
+    () => {},
+  );
+  if (signal.aborted) throw signal.reason;
+  return { type: 'hangup' };
+}
 
 async function runVerbs(env: ProgramEnv, verbs: Verb[], signal: AbortSignal): Promise<VerbsEnd> {
   const ctx: VerbContext = {
@@ -87,6 +108,7 @@ async function runVerbs(env: ProgramEnv, verbs: Verb[], signal: AbortSignal): Pr
     clock: env.clock,
     input: env.input,
     signal,
+    recordings: env.recordings,
     warn: (code, message) => env.notify({ code, message, level: 1 }),
   };
   for (const verb of verbs) {

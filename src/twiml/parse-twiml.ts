@@ -13,6 +13,7 @@ import {
   type TwimlWarning,
   type Verb,
 } from './verbs.js';
+import { parseRecord } from './parse-record.js';
 import { readXml, type XmlElement } from './xml.js';
 
 /**
@@ -50,9 +51,9 @@ export function parseTwiml(xml: string): TwimlDocument {
 
 /** Real TwiML verbs Switchboard cannot run yet (twiml-voice.md §2). `Prompt`/`Queue` are only valid nested. */
 const NOT_SUPPORTED = new Set([
-  'Dial', 'Record', 'Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo', 'Prompt', 'Queue',
+  'Dial', 'Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo', 'Prompt', 'Queue',
 ]);
-const SUPPORTED = ['Say', 'Play', 'Pause', 'Redirect', 'Hangup', 'Reject', 'Gather'];
+const SUPPORTED = ['Say', 'Play', 'Pause', 'Redirect', 'Hangup', 'Reject', 'Gather', 'Record'];
 
 /** Returns null when the verb is dropped with a warning (e.g. `<Say>` with no text). */
 function parseVerb(el: XmlElement, warn: Warn): Verb | null {
@@ -64,6 +65,7 @@ function parseVerb(el: XmlElement, warn: Warn): Verb | null {
     case 'Hangup': return parseHangup(el, warn);
     case 'Reject': return parseReject(el, warn);
     case 'Gather': return parseGather(el, warn);
+    case 'Record': return parseRecord(el, warn);
     default: throw new TwimlError(12200, unsupported(el.name));
   }
 }

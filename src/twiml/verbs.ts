@@ -1,10 +1,11 @@
 import type { HttpMethod } from '../domain/call.js';
+import type { RecordingEvent } from '../domain/recording.js';
 
 /**
  * Typed TwiML verbs, as produced by `parseTwiml`. Attribute names, defaults and limits follow
  * Twilio's TwiML docs (reference: twiml-voice.md §3). Times are in seconds, as written in TwiML.
  */
-export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb;
+export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb;
 
 /** Verbs allowed inside `<Gather>` (error 13320 otherwise). */
 export type PromptVerb = SayVerb | PlayVerb | PauseVerb;
@@ -66,6 +67,24 @@ export interface GatherVerb {
   language: string;
   hints: string | null;
   prompts: PromptVerb[];
+}
+
+/** `<Record>`: records the caller (https://www.twilio.com/docs/voice/twiml/record). */
+export interface RecordVerb {
+  kind: 'Record';
+  /** null: the current document URL (Twilio's default). */
+  action: string | null;
+  method: HttpMethod;
+  /** Seconds of silence that end the recording; 0 disables. */
+  timeoutSec: number;
+  /** Keys that end the recording; '' when none does. */
+  finishOnKey: string;
+  maxLengthSec: number;
+  playBeep: boolean;
+  trim: boolean;
+  recordingStatusCallback: string | null;
+  recordingStatusCallbackMethod: HttpMethod;
+  recordingStatusCallbackEvents: RecordingEvent[];
 }
 
 /** A problem found while reading a document: a warning (13xxx, 12200) the call survives. */

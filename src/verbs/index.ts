@@ -3,6 +3,7 @@ import { runGather } from './gather.js';
 import { runHangup } from './hangup.js';
 import { runPause } from './pause.js';
 import { runPlay } from './play.js';
+import { runRecord } from './record.js';
 import { runRedirect } from './redirect.js';
 import { runReject } from './reject.js';
 import { runSay } from './say.js';
@@ -20,6 +21,7 @@ export const VERBS: { [K in Verb['kind']]: { run: Runner<K>; answers: boolean } 
   Play: { run: runPlay, answers: true },
   Pause: { run: runPause, answers: false },
   Gather: { run: runGather, answers: true },
+  Record: { run: runRecord, answers: true },
   Redirect: { run: runRedirect, answers: false },
   Hangup: { run: runHangup, answers: true },
   Reject: { run: runReject, answers: false },

@@ -1,0 +1,70 @@
+import type { RecordResult } from '../ports/carrier.js';
+import type { RecordVerb } from '../twiml/verbs.js';
+import { CallEnded, NEXT, type VerbContext, type VerbOutcome } from './verb-context.js';
+
+/**
+ * `<Record>`: records the caller (https://www.twilio.com/docs/voice/twiml/record).
+ *
+ * - A beep first (`playBeep`), then the caller's audio until a `finishOnKey` key, `timeout`
+ *   seconds of silence, `maxLength`, or the end of the call.
+ * - Then the `action` (default: the current document) is requested with `RecordingUrl`,
+ *   `RecordingDuration`, `RecordingSid` and `Digits` (the key, or `hangup`), and its TwiML runs.
+ * - An empty recording (nothing left after trimming silence) requests nothing: the next verb
+ *   runs (Twilio's documented exception).
+ * - A caller who hangs up still gets the `action` requested; its response is ignored.
+ * - A redirect stops the recording and requests nothing; the recording is kept.
+ */
+export async function runRecord(verb: RecordVerb, ctx: VerbContext): Promise<VerbOutcome> {
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const active = await ctx.recordings.begin('RecordVerb', {
+    statusCallback: verb.recordingStatusCallback,
+    statusCallbackMethod: verb.recordingStatusCallbackMethod,
+    statusCallbackEvents: verb.recordingStatusCallbackEvents,
+    trim: verb.trim,
+    channels: 1,
+  });
+  const stop = new AbortController();
+  let key = '';
+  const stopListening = ctx.input.listen((event) => {
+    if (event.kind !== 'digits' || stop.signal.aborted) return;
+    const found = [...event.digits].find((k) => verb.finishOnKey.includes(k));
+    if (found === undefined) return;
+    key = found;
+    stop.abort();
+  });
+  let result: RecordResult | null = null;
+  try {
+    result = await ctx.media.record(
+      {
+        path: active.path, maxLengthMs: verb.maxLengthSec * 1000, silenceTimeoutMs: verb.timeoutSec * 1000,
+        stop: stop.signal, beep: verb.playBeep,
+      },
+      ctx.signal,
+    );
+  } catch (error) {
+    if (!ctx.signal.aborted) {
+      // The carrier could not record: the recording is what it is (likely absent), and the
+      // failure is the call's to report.
+      await ctx.recordings.finish(active);
+      throw error;
+    }
+  } finally {
+    stopListening();
+  }
+  const recording = await ctx.recordings.finish(active);
+  const hungUp = result?.reason === 'hangup' || ctx.signal.reason instanceof CallEnded;
+  if (ctx.signal.aborted && !hungUp) throw ctx.signal.reason;
+  if (recording.status === 'absent') {
+    if (!hungUp) return NEXT;
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    return { type: 'hangup' };
+  }
+  const params: Record<string, string> = {
+    RecordingUrl: active.url,
+    RecordingDuration: String(recording.duration ?? 0),
+    RecordingSid: recording.sid,
+  };
+  if (hungUp) params.Digits = 'hangup';
+  else if (key !== '') params.Digits = key;
+  return { type: 'fetch', url: verb.action ?? '', method: verb.method, params, afterHangup: hungUp };
+}
