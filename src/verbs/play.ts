@@ -3,7 +3,7 @@ import { loopCount, NEXT, type VerbContext, type VerbOutcome } from './verb-cont
 
 /**
  * `<Play>`: plays an audio URL (or DTMF `digits`) `loop` times (https://www.twilio.com/docs/voice/twiml/play).
- * An audio URL that cannot be fetched is a warning (11200) and the call goes on, as on Twilio.
+ * An audio URL that cannot be fetched or decoded is a warning (11200 by default) and the call goes on, as on Twilio.
  */
 export async function runPlay(verb: PlayVerb, ctx: VerbContext): Promise<VerbOutcome> {
   for (let i = loopCount(verb.loop); i > 0; i--) {
@@ -15,7 +15,9 @@ export async function runPlay(verb: PlayVerb, ctx: VerbContext): Promise<VerbOut
       await ctx.media.play(verb.url!, ctx.signal);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      ctx.warn(11200, `Play: could not fetch ${verb.url}: ${(error as Error).message}`);
+      // A carrier may say which Twilio error it was (13420 not audio, 12400 no decoder…).
+      const code = (error as { code?: unknown }).code;
+      ctx.warn(typeof code === 'number' ? code : 11200, `Play: could not play ${verb.url}: ${(error as Error).message}`);
       return NEXT;
     }
   }
