@@ -47,6 +47,8 @@ export class Recording {
   /** File position of mix[0]; everything before it is on disk. */
   private base = 0;
   private anchor: Anchor | undefined;
+  /** File position just past the latest audio added. */
+  private contentEnd = 0;
   private lastVoiceAt = this.startedAt;
   private ending: Promise<RecordingResult> | undefined;
 
@@ -102,7 +104,8 @@ export class Recording {
   /** Writes everything up to `now` (capped at the maximum length), closes the file. Idempotent. */
   end(reason: RecordingEndReason, now = performance.now()): Promise<RecordingResult> {
     if (!this.ending) {
-      let last = this.positionAt(now);
+      // The last frames sent or received reach a little past "now"; they belong in the file.
+      let last = Math.max(this.positionAt(now), this.contentEnd);
       if (this.options.maxLengthMs !== undefined) last = Math.min(last, this.options.maxLengthMs * SAMPLES_PER_MS);
       this.flushTo(last);
       this.ending = this.writer.close().then((samples) => ({ path: this.path, durationMs: samples / SAMPLES_PER_MS, reason }));
@@ -120,6 +123,7 @@ export class Recording {
     const endPosition = position + count;
     if (endPosition > this.base + WINDOW_SAMPLES) this.flushTo(endPosition - WINDOW_SAMPLES);
     const offset = position - this.base;
+    if (endPosition > this.contentEnd) this.contentEnd = endPosition;
     for (let i = from; i < count; i++) this.mix[offset + i] += pcm[i];
   }
 

@@ -210,18 +210,22 @@ export class StreamState implements PacedStream {
     }
   }
 
-  /** Stops sending, ends recordings with reason 'closed' and closes the socket. Idempotent. */
+  /** Stops sending, ends recordings with reason 'closed' and closes the socket; then calls `onClosed`. Idempotent. */
   close(onClosed: () => void): void {
     if (this.closed) return;
     this.closed = true;
     this.pacer.delete(this);
     this.queue.length = 0;
-    for (const r of [...this.recordings.values()]) void r.end('closed');
+    // Reported closed only once the files are complete, so their results precede 'closed'.
+    const files = [...this.recordings.values()].map((r) => r.end('closed').catch(() => {}));
     this.socket.off('message', this.onPacket);
-    try {
-      this.socket.close(onClosed);
-    } catch {
-      onClosed(); // already closed after a socket error
-    }
+    const socketClosed = new Promise<void>((resolve) => {
+      try {
+        this.socket.close(resolve);
+      } catch {
+        resolve(); // already closed after a socket error
+      }
+    });
+    void Promise.all([socketClosed, ...files]).then(onClosed);
   }
 }
