@@ -70,7 +70,7 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
   for (;;) {
     const document = await loadDocument(env, source, signal);
     if (!document) return applicationError(env, signal);
-    const outcome = await runVerbs(env, document.verbs, signal);
+    const outcome = await runVerbs(env, document.verbs, document.url, signal);
     if (outcome.type !== 'fetch') return outcome.type === 'end' ? { type: 'hangup' } : outcome;
     const url = resolveUrl(outcome.url, document.url);
     if (!url) {
@@ -102,13 +102,14 @@ async function reportAfterHangup(env: ProgramEnv, url: string, outcome: FetchOut
   return { type: 'hangup' };
 }
 
-async function runVerbs(env: ProgramEnv, verbs: Verb[], signal: AbortSignal): Promise<VerbsEnd> {
+async function runVerbs(env: ProgramEnv, verbs: Verb[], documentUrl: string | null, signal: AbortSignal): Promise<VerbsEnd> {
   const ctx: VerbContext = {
     media: env.media,
     clock: env.clock,
     input: env.input,
     signal,
     recordings: env.recordings,
+    resolveUrl: (url) => resolveUrl(url, documentUrl),
     warn: (code, message) => env.notify({ code, message, level: 1 }),
   };
   for (const verb of verbs) {

@@ -31,14 +31,16 @@ type EndReason = RecordResult['reason'];
  * ends, with exactly one sample per 1/8000 s of call time recorded.
  */
 export class SimRecording {
+  /** Wall-clock start; every other time here is call time (ms) since it, so time-scale holds. */
   private readonly startedAt: number;
   /** Audio sent by the phone, at ms offsets from the start. */
   private readonly parts: { atMs: number; pcm: Int16Array }[] = [];
   private readonly renders = new Set<Promise<void>>();
-  /** Call time at which the phone's current utterance ends (it cannot say two things at once). */
-  private busyUntil: number;
+  /** When the phone's current sound ends (it cannot say two things at once). */
+  private busyUntil = 0;
   private silenceTimer: Timer | null = null;
   private maxTimer: Timer | null = null;
+  /** Call time at which the recording ended. */
   private endedAt: number | null = null;
   private written: Promise<number> | null = null;
   private readonly ended: Promise<EndReason>;
@@ -51,7 +53,6 @@ export class SimRecording {
     private readonly limits: SimRecordingLimits,
   ) {
     this.startedAt = clock.now();
-    this.busyUntil = this.startedAt;
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
     if (limits.maxLengthMs > 0) this.maxTimer = clock.setTimer(limits.maxLengthMs, () => this.end('max-length'));
     this.armSilence();
@@ -67,7 +68,7 @@ export class SimRecording {
     if (this.endedAt !== null) return;
     this.silenceTimer?.cancel();
     this.silenceTimer = null;
-    const atMs = Math.max(this.clock.now(), this.busyUntil) - this.startedAt;
+    const atMs = Math.max(this.elapsed(), this.busyUntil);
     if (!this.tts) return this.sent(atMs, null, sayDurationMs(text));
     const render = this.tts.render(text, PHONE_VOICE).then(
       (pcm) => this.sent(atMs, pcm, (pcm.length * 1000) / WAV_SAMPLE_RATE),
@@ -81,16 +82,19 @@ export class SimRecording {
   /** The phone presses keys now: DTMF tones, one per key. */
   press(digits: string): void {
     if (this.endedAt !== null) return;
-    const atMs = Math.max(this.clock.now(), this.busyUntil) - this.startedAt;
+    const atMs = Math.max(this.elapsed(), this.busyUntil);
     const pcm = dtmf(digits);
     this.sent(atMs, pcm, (pcm.length * 1000) / WAV_SAMPLE_RATE);
   }
 
-  /** Ends the recording now (idempotent); the reason of the first end wins. */
-  end(reason: EndReason): void {
+  /**
+   * Ends the recording (idempotent; the first end wins), now or at the call time `atMs` when the
+   * end was decided by the timeline itself (a timer fires a little after its instant).
+   */
+  end(reason: EndReason, atMs = this.elapsed()): void {
     if (this.endedAt !== null) return;
-    const limit = this.limits.maxLengthMs > 0 ? this.startedAt + this.limits.maxLengthMs : Infinity;
-    this.endedAt = Math.min(this.clock.now(), limit);
+    const limit = this.limits.maxLengthMs > 0 ? this.limits.maxLengthMs : Infinity;
+    this.endedAt = Math.min(atMs, limit);
     this.silenceTimer?.cancel();
     this.maxTimer?.cancel();
     this.markEnded(reason);
@@ -104,7 +108,7 @@ export class SimRecording {
 
   private async writeFile(): Promise<number> {
     await Promise.allSettled([...this.renders]);
-    const durationMs = this.endedAt! - this.startedAt;
+    const durationMs = this.endedAt!;
     const samples = Math.round((durationMs * WAV_SAMPLE_RATE) / 1000);
     const placed = this.parts.map((p) => ({ at: Math.round((p.atMs * WAV_SAMPLE_RATE) / 1000), pcm: p.pcm }));
     await writeWav(this.path, samples, (chunk, offset) => {
@@ -119,8 +123,12 @@ export class SimRecording {
 
   private sent(atMs: number, pcm: Int16Array | null, ms: number): void {
     if (pcm !== null && pcm.length > 0) this.parts.push({ atMs, pcm });
-    this.busyUntil = Math.max(this.busyUntil, this.startedAt + atMs + ms);
+    this.busyUntil = Math.max(this.busyUntil, atMs + ms);
     if (this.endedAt === null) this.armSilence();
+  }
+
+  private elapsed(): number {
+    return this.clock.callTimeSince(this.startedAt);
   }
 
   /** The silence timeout counts from the end of the phone's last sound. */
@@ -128,8 +136,9 @@ export class SimRecording {
     this.silenceTimer?.cancel();
     this.silenceTimer = null;
     if (this.limits.silenceTimeoutMs <= 0) return;
-    const delay = this.busyUntil + this.limits.silenceTimeoutMs - this.clock.now();
-    this.silenceTimer = this.clock.setTimer(Math.max(0, delay), () => this.end('silence'));
+    const delay = this.busyUntil + this.limits.silenceTimeoutMs - this.elapsed();
+    const at = this.busyUntil + this.limits.silenceTimeoutMs;
+    this.silenceTimer = this.clock.setTimer(Math.max(0, delay), () => this.end('silence', at));
   }
 }
 

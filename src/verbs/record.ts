@@ -17,7 +17,7 @@ import { CallEnded, NEXT, type VerbContext, type VerbOutcome } from './verb-cont
 export async function runRecord(verb: RecordVerb, ctx: VerbContext): Promise<VerbOutcome> {
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const active = await ctx.recordings.begin('RecordVerb', {
-    statusCallback: verb.recordingStatusCallback,
+    statusCallback: statusCallbackOf(verb, ctx),
     statusCallbackMethod: verb.recordingStatusCallbackMethod,
     statusCallbackEvents: verb.recordingStatusCallbackEvents,
     trim: verb.trim,
@@ -67,4 +67,12 @@ export async function runRecord(verb: RecordVerb, ctx: VerbContext): Promise<Ver
   if (hungUp) params.Digits = 'hangup';
   else if (key !== '') params.Digits = key;
   return { type: 'fetch', url: verb.action ?? '', method: verb.method, params, afterHangup: hungUp };
+}
+
+/** `recordingStatusCallback` may be relative to the document; one that cannot be resolved is dropped with 11100. */
+function statusCallbackOf(verb: RecordVerb, ctx: VerbContext): string | null {
+  if (verb.recordingStatusCallback === null) return null;
+  const url = ctx.resolveUrl(verb.recordingStatusCallback);
+  if (url === null) ctx.warn(11100, `<Record> recordingStatusCallback "${verb.recordingStatusCallback}" is not a URL that can be resolved; no recording status callbacks`);
+  return url;
 }

@@ -16,6 +16,8 @@ export interface VerbContext {
   readonly signal: AbortSignal;
   /** The call's recordings (`<Record>`). */
   readonly recordings: CallRecordings;
+  /** A verb's URL made absolute against the current document's; null when it cannot be (twiml-voice.md §1). */
+  resolveUrl(url: string): string | null;
   /** Records a warning (Twilio Notification, log level 1) on the call; the verb goes on. */
   warn(code: number, message: string): void;
 }
