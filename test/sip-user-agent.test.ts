@@ -270,3 +270,30 @@ describe('interop with sipp', () => {
     assert.equal(await exit, 0);
   });
 });
+
+describe('UDP transport', () => {
+  it('answers a malformed request 400, fills rport/received, and keeps serving', async () => {
+    const bob = await agent();
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const port = socket.address().port;
+    const replies: SipResponse[] = [];
+    const two = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        replies.push(parseMessage(data) as SipResponse);
+        if (replies.length === 2) resolve();
+      }),
+    );
+    const head = (cseq: string) =>
+      `OPTIONS sip:switchboard@127.0.0.1:${bob.port} SIP/2.0\r\nVia: SIP/2.0/UDP 10.9.9.9:5999;branch=z9hG4bKt${cseq.length};rport\r\n` +
+      `Max-Forwards: 70\r\nFrom: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:y@127.0.0.1>\r\nCall-ID: udp-1\r\nCSeq: ${cseq}\r\n`;
+    socket.send(`${head('1 OPTIONS')}Content-Length: 99999\r\n\r\n`, bob.port, '127.0.0.1');
+    socket.send(Buffer.from([0xff, 0x00, 0x13]), bob.port, '127.0.0.1');
+    socket.send(`${head('2 OPTIONS')}Content-Length: 0\r\n\r\n`, bob.port, '127.0.0.1');
+    await two;
+    socket.close();
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 400]);
+    const ok = replies.find((r) => r.status === 200)!;
+    assert.match(getHeader(ok.headers, 'Via')!, new RegExp(`received=127\\.0\\.0\\.1;rport=${port}|rport=${port};received=127\\.0\\.0\\.1`));
+  });
+});

@@ -1,11 +1,12 @@
 import type { Clock } from '../ports/clock.js';
 import type { SipLogger } from './logger.js';
 import type { SipHeader, SipRequest, SipResponse, SipAddress, SipUri } from './message/types.js';
-import type { UdpTransport } from './transport/udp-transport.js';
+import type { SipTransport } from './transport/transport.js';
 
 /** How the SIP user agent is wired (see `SipUserAgent`). */
 export interface UserAgentOptions {
-  transport: UdpTransport;
+  /** A started UdpTransport (any SipTransport with close(), so tests can use a fake); close() closes it. */
+  transport: SipTransport & { close(): Promise<void> };
   clock: Clock;
   /** host:port put in Contact/Via, never 0.0.0.0 (sip-media-notes pitfall 6). */
   contactHost: string;

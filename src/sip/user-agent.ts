@@ -8,7 +8,6 @@ import type { SipAddress, SipRequest, SipResponse } from './message/types.js';
 import { OutgoingInviteHandle } from './outgoing-invite.js';
 import { InviteServerTransaction } from './transaction/invite-server-transaction.js';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from './transaction/transaction-layer.js';
-import type { UdpTransport } from './transport/udp-transport.js';
 import type { IncomingInvite, OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest, UserAgentOptions } from './ua-api.js';
 import { ALLOWED_METHODS, nextHopOf, UaContext } from './ua-context.js';
 
@@ -25,7 +24,7 @@ const CLOSE_GRACE_MS = 1_000;
 export class SipUserAgent {
   private readonly ua: UaContext;
   private readonly layer: TransactionLayer;
-  private readonly transport: UdpTransport;
+  private readonly transport: UserAgentOptions['transport'];
   private inviteHandler: ((invite: IncomingInvite) => void) | undefined;
   private readonly incoming = new WeakMap<InviteServerTransaction, IncomingInviteHandle>();
   private closed = false;

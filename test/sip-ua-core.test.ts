@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../src/ports/manual-clock.js';
+import { cseqOf, getHeader, tagOf, toOf } from '../src/sip/message/headers.js';
+import { parseMessage } from '../src/sip/message/parse.js';
+import type { SipAddress, SipMessage, SipRequest, SipResponse } from '../src/sip/message/types.js';
+import type { SipTransport } from '../src/sip/transport/transport.js';
+import { SipUserAgent, type Dialog, type IncomingInvite } from '../src/sip/user-agent.js';
+
+const PEER: SipAddress = { address: '127.0.0.1', port: 5070 };
+
+class FakeTransport implements SipTransport {
+  readonly sent: { at: number; message: SipMessage }[] = [];
+  private handler: ((message: SipMessage, source: SipAddress) => void) | undefined;
+  constructor(private readonly clock: ManualClock) {}
+  send(message: SipMessage): Promise<void> {
+    this.sent.push({ at: this.clock.now(), message });
+    return Promise.resolve();
+  }
+  onMessage(handler: (message: SipMessage, source: SipAddress) => void): void {
+    this.handler = handler;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  inject(text: string): void {
+    this.handler?.(parseMessage(Buffer.from(text)), PEER);
+  }
+  responses(status: number, method?: string): SipResponse[] {
+    return this.sent
+      .map((s) => s.message)
+      .filter((m): m is SipResponse => m.kind === 'response' && m.status === status && (!method || cseqOf(m).method === method));
+  }
+  requests(method: string): SipRequest[] {
+    return this.sent.map((s) => s.message).filter((m): m is SipRequest => m.kind === 'request' && m.method === method);
+  }
+}
+
+function request(method: string, o: { branch: string; cseq: number; toTag?: string; body?: string; cseqMethod?: string }): string {
+  const body = o.body ?? '';
+  return (
+    `${method} sip:switchboard@127.0.0.1:5060 SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=${o.branch};rport\r\nMax-Forwards: 70\r\n` +
+    `From: <sip:caller@127.0.0.1>;tag=caller1\r\nTo: <sip:switchboard@127.0.0.1>${o.toTag ? `;tag=${o.toTag}` : ''}\r\n` +
+    `Call-ID: core-1\r\nCSeq: ${o.cseq} ${o.cseqMethod ?? method}\r\nContact: <sip:caller@127.0.0.1:5070>\r\n` +
+    `Record-Route: <sip:127.0.0.2;lr>\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+
+function setup() {
+  const clock = new ManualClock();
+  const transport = new FakeTransport(clock);
+  const ua = new SipUserAgent({ transport, clock, contactHost: '127.0.0.1', contactPort: 5060 });
+  const invites: IncomingInvite[] = [];
+  ua.onInvite((invite) => invites.push(invite));
+  return { clock, transport, ua, invites, t0: clock.now() };
+}
+
+describe('SIP user agent core', () => {
+  it('retransmits its 200 at T1 doubling to T2 until the ACK, which is matched by dialog, not branch', async () => {
+    const { clock, transport, invites, t0 } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bK1', cseq: 10, body: OFFER }));
+    assert.equal(transport.responses(100).length, 1);
+    invites[0]!.progress(180);
+    invites[0]!.accept(OFFER);
+    const ok = transport.responses(200)[0]!;
+    const tag = tagOf(toOf(ok))!;
+    assert.equal(tagOf(toOf(transport.responses(180)[0]!)), tag, '180 and 200 carry the same To-tag');
+    assert.equal(getHeader(ok.headers, 'Record-Route'), '<sip:127.0.0.2;lr>');
+    assert.equal(getHeader(ok.headers, 'Contact'), '<sip:switchboard@127.0.0.1:5060>');
+    await clock.advance(7_600);
+    transport.inject(request('ACK', { branch: 'z9hG4bKack', cseq: 10, toTag: tag }));
+    await clock.advance(30_000);
+    const times = transport.sent.filter((s) => s.message.kind === 'response' && s.message.status === 200).map((s) => s.at - t0);
+    assert.deepEqual(times, [0, 500, 1500, 3500, 7500]);
+  });
+
+  it('without an ACK for 64*T1 it sends BYE and ends the dialog with ack-timeout', async () => {
+    const { clock, transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bK2', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    const ended: string[] = [];
+    dialog.onEnded = (why) => ended.push(why);
+    await clock.advance(32_000);
+    assert.deepEqual(ended, ['ack-timeout']);
+    const bye = transport.requests('BYE')[0]!;
+    assert.equal(bye.uri.user, 'caller', 'BYE goes to the remote Contact');
+    assert.equal(getHeader(bye.headers, 'Route'), '<sip:127.0.0.2;lr>');
+    assert.notEqual(cseqOf(bye).seq, 11, 'our own CSeq, never the remote one + 1');
+  });
+
+  it('a CANCEL after our 200 gets 200 and the call goes on; a CANCEL while ringing gets 200 then 487', () => {
+    const { transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bK3', cseq: 1, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    let ended = false;
+    dialog.onEnded = () => (ended = true);
+    transport.inject(request('CANCEL', { branch: 'z9hG4bK3', cseq: 1 }));
+    assert.equal(transport.responses(200, 'CANCEL').length, 1);
+    assert.equal(transport.responses(487).length, 0);
+    assert.equal(ended, false);
+
+    transport.inject(request('INVITE', { branch: 'z9hG4bK4', cseq: 1, body: OFFER }));
+    let cancelled = 0;
+    invites[1]!.onCancel = () => cancelled++;
+    invites[1]!.progress(180);
+    transport.inject(request('CANCEL', { branch: 'z9hG4bK4', cseq: 1 }));
+    const terminated = transport.responses(487)[0]!;
+    assert.equal(tagOf(toOf(terminated)), tagOf(toOf(transport.responses(180).at(-1)!)));
+    assert.equal(cancelled, 1);
+    assert.throws(() => invites[1]!.accept(OFFER), /cancelled/);
+  });
+
+  it('answers OPTIONS with Allow, unknown methods with 405, unknown dialogs with 481', () => {
+    const { transport } = setup();
+    transport.inject(request('OPTIONS', { branch: 'z9hG4bK5', cseq: 1 }));
+    assert.match(getHeader(transport.responses(200, 'OPTIONS')[0]!.headers, 'Allow')!, /INVITE/);
+    transport.inject(request('SUBSCRIBE', { branch: 'z9hG4bK6', cseq: 1 }));
+    assert.match(getHeader(transport.responses(405)[0]!.headers, 'Allow')!, /BYE/);
+    transport.inject(request('BYE', { branch: 'z9hG4bK7', cseq: 2, toTag: 'nope' }));
+    assert.equal(transport.responses(481).length, 1);
+  });
+
+  it('rejects an in-dialog request with a lower CSeq with 500 and Retry-After, and refuses a re-INVITE it cannot answer with 488', async () => {
+    const { transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bK8', cseq: 10, body: OFFER }));
+    const dialog: Dialog = invites[0]!.accept(OFFER);
+    const tag = dialog.localTag;
+    transport.inject(request('ACK', { branch: 'z9hG4bK9', cseq: 10, toTag: tag }));
+    transport.inject(request('OPTIONS', { branch: 'z9hG4bKa', cseq: 9, toTag: tag }));
+    const stale = transport.responses(500)[0]!;
+    assert.ok(getHeader(stale.headers, 'Retry-After'));
+    dialog.onReinvite = () => undefined;
+    transport.inject(request('INVITE', { branch: 'z9hG4bKb', cseq: 11, toTag: tag, body: OFFER }));
+    assert.equal(transport.responses(488).length, 1);
+  });
+
+  it('an offerless re-INVITE gets our offer in the 200 and the answer arrives from the ACK', () => {
+    const { transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bKc', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    transport.inject(request('ACK', { branch: 'z9hG4bKd', cseq: 10, toTag: dialog.localTag }));
+    const offers: (string | undefined)[] = [];
+    const answers: string[] = [];
+    dialog.onReinvite = (offer) => (offers.push(offer), 'OUR-OFFER');
+    dialog.onAckSdp = (answer) => answers.push(answer);
+    transport.inject(request('INVITE', { branch: 'z9hG4bKe', cseq: 11, toTag: dialog.localTag }));
+    assert.deepEqual(offers, [undefined]);
+    assert.equal(transport.responses(200, 'INVITE').at(-1)!.body.toString(), 'OUR-OFFER');
+    transport.inject(request('ACK', { branch: 'z9hG4bKf', cseq: 11, toTag: dialog.localTag, body: 'THEIR-ANSWER' }));
+    assert.deepEqual(answers, ['THEIR-ANSWER']);
+  });
+
+  it('a handler that throws is contained and the next request is still served', () => {
+    const { transport, ua } = setup();
+    ua.onInvite(() => {
+      throw new Error('boom');
+    });
+    transport.inject(request('INVITE', { branch: 'z9hG4bKg', cseq: 1, body: OFFER }));
+    transport.inject(request('OPTIONS', { branch: 'z9hG4bKh', cseq: 1 }));
+    assert.equal(transport.responses(200, 'OPTIONS').length, 1);
+  });
+});
