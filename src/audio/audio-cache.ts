@@ -105,6 +105,9 @@ export class AudioCache {
     const controller = new AbortController();
     const flight: Flight = { controller, waiters: 0, promise: undefined as unknown as Promise<Int16Array> };
     flight.promise = (async () => {
+      // Start on the next microtask: the first caller's abort listener must be in place before
+      // any work (a child process) exists, or an abort during the spawn would go unseen.
+      await undefined;
       try {
         const { pcm, cacheable } = await produce(controller.signal);
         if (cacheable && !controller.signal.aborted) this.set(key, pcm);

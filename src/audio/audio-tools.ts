@@ -26,8 +26,8 @@ export interface AudioToolStatus {
 const probes = new Map<string, Promise<AudioToolStatus>>();
 
 /**
- * Probes espeak-ng and ffmpeg once per set of paths (both accept `--version`) so startup can
- * warn about a missing tool instead of every call finding out. The answer is advisory: a tool
+ * Probes espeak-ng (`--version`) and ffmpeg (`-version`; it rejects `--version`) once per
+ * set of paths, so startup can warn about a missing tool instead of every call finding out. The answer is advisory: a tool
  * that disappears later still makes render/load reject with an AudioError, never crash.
  */
 export function checkAudioTools(paths: AudioToolPaths = {}, spawn?: SpawnFn): Promise<AudioToolStatus> {
@@ -46,17 +46,17 @@ export function checkAudioTools(paths: AudioToolPaths = {}, spawn?: SpawnFn): Pr
 
 async function probeBoth(espeak: string, ffmpeg: string, spawn?: SpawnFn): Promise<AudioToolStatus> {
   const [espeakProblem, ffmpegProblem] = await Promise.all([
-    probe(espeak, ESPEAK_MISSING_HINT, spawn),
-    probe(ffmpeg, FFMPEG_MISSING_HINT, spawn),
+    probe(espeak, '--version', ESPEAK_MISSING_HINT, spawn),
+    probe(ffmpeg, '-version', FFMPEG_MISSING_HINT, spawn),
   ]);
   const warnings = [espeakProblem, ffmpegProblem].filter((w): w is string => w !== undefined);
   return { espeak: espeakProblem === undefined, ffmpeg: ffmpegProblem === undefined, warnings };
 }
 
-/** Undefined when the tool answers `--version`; otherwise the warning to log. */
-async function probe(command: string, missingHint: string, spawn?: SpawnFn): Promise<string | undefined> {
+/** Undefined when the tool answers its version flag; otherwise the warning to log. */
+async function probe(command: string, versionFlag: string, missingHint: string, spawn?: SpawnFn): Promise<string | undefined> {
   try {
-    await runTool({ command, args: ['--version'], timeoutMs: 10_000, maxOutputBytes: 1 << 20, missingHint, spawn });
+    await runTool({ command, args: [versionFlag], timeoutMs: 10_000, maxOutputBytes: 1 << 20, missingHint, spawn });
     return undefined;
   } catch (error) {
     if (error instanceof AudioError) return error.message;

@@ -80,6 +80,7 @@ export function runTool(run: ToolRun): Promise<Buffer[]> {
       finish(new AudioError(12400, message, { tool: command }, { cause: error }));
     });
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (settled) return;
       outBytes += chunk.length;
       if (outBytes > maxOutput) {
         finish(new AudioError(12400, `${command} wrote more than ${maxOutput} bytes; stopped`, { tool: command }));
@@ -104,6 +105,7 @@ export function runTool(run: ToolRun): Promise<Buffer[]> {
       );
     });
 
+    if (signal?.aborted) return onAbort(); // aborted while spawning; every listener is in place
     const input = run.input === undefined ? [] : run.input instanceof Uint8Array ? [run.input] : run.input;
     for (const chunk of input) child.stdin!.write(chunk);
     child.stdin!.end();
