@@ -62,7 +62,10 @@ async function sendPcm(c: Call, pcm: Int16Array, options: { frame?: number; ssrc
   }
 }
 
-describe('MediaEngine over loopback', () => {
+/** A hang (a promise that never settles) must fail the file, not stall the suite. */
+const suite = { timeout: 60_000 };
+
+describe('MediaEngine over loopback', suite, () => {
   let engine: MediaEngine;
   let dir: string;
   before(async () => {
@@ -315,7 +318,7 @@ describe('MediaEngine over loopback', () => {
   });
 });
 
-describe('MediaEngine limits', () => {
+describe('MediaEngine limits', suite, () => {
   it('rtpTimeout fires once when the phone stops sending, and not while packets flow', async () => {
     const engine = await MediaEngine.start({ host: '127.0.0.1', portRange: portRange(), workers: 1, rtpTimeoutMs: 300 });
     const c = await call(engine);
