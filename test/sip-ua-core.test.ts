@@ -163,4 +163,30 @@ describe('SIP user agent core', () => {
     transport.inject(request('OPTIONS', { branch: 'z9hG4bKh', cseq: 1 }));
     assert.equal(transport.responses(200, 'OPTIONS').length, 1);
   });
+
+  it('a 2xx that races our CANCEL gets ACK then BYE, and the caller hears 487', async () => {
+    const { clock, transport, ua } = setup();
+    const events: string[] = [];
+    const call = ua.invite(
+      { uri: 'sip:bob@127.0.0.1:5070', from: { uri: 'sip:switchboard@127.0.0.1' }, sdp: OFFER },
+      { provisional: (s) => events.push(`provisional ${s}`), accepted: () => events.push('accepted'), failed: (s) => events.push(`failed ${s}`) },
+    );
+    await clock.advance(0);
+    call.cancel();
+    const invite = transport.requests('INVITE')[0]!;
+    assert.equal(transport.requests('CANCEL').length, 0, 'no CANCEL before a provisional');
+    const reply = (status: number, method = 'INVITE') =>
+      `SIP/2.0 ${status} X\r\nVia: ${getHeader(invite.headers, 'Via')}\r\nFrom: ${getHeader(invite.headers, 'From')}\r\n` +
+      `To: ${getHeader(invite.headers, 'To')};tag=bob1\r\nCall-ID: ${getHeader(invite.headers, 'Call-ID')}\r\n` +
+      `CSeq: ${cseqOf(invite).seq} ${method}\r\nContact: <sip:bob@127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n`;
+    transport.inject(reply(180));
+    const cancel = transport.requests('CANCEL')[0]!;
+    assert.equal(getHeader(cancel.headers, 'Via'), getHeader(invite.headers, 'Via'), 'CANCEL reuses the INVITE Via and branch');
+    assert.equal(cseqOf(cancel).seq, cseqOf(invite).seq);
+    transport.inject(reply(200));
+    await clock.advance(0);
+    const kinds = transport.sent.map((s) => (s.message.kind === 'request' ? s.message.method : String(s.message.status)));
+    assert.deepEqual(kinds.slice(-2), ['ACK', 'BYE']);
+    assert.deepEqual(events, ['failed 487'], 'the 180 after cancel() is not reported, nor the 2xx');
+  });
 });

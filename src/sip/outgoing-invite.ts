@@ -78,7 +78,7 @@ export class OutgoingInviteHandle implements OutgoingInvite {
       this.provisionalSeen = true;
       if (this.cancelRequested && !this.cancelSent) this.sendCancel();
       // 100 is hop-by-hop (§8.1.3.2): only 18x mean anything to the caller.
-      if (response.status > 100 && !this.settled) this.listener.provisional(response.status, response);
+      if (response.status > 100 && !this.settled && !this.cancelRequested) this.listener.provisional(response.status, response);
       return;
     }
     if (response.status < 300) return this.receiveSuccess(response);
