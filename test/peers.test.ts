@@ -103,6 +103,17 @@ describe('sipp peers', () => {
     }
   });
 
+  it('uas-answer-then-bye hangs up after -d ms with a BYE that sipp’s uac-pcap-dtmf answers', async () => {
+    const { uac, uas } = await sippCall(
+      { scenario: 'uas-answer-then-bye', durationMs: 1600, traceMessages: true },
+      { scenario: 'uac-pcap-dtmf', durationMs: 200, files: { 'pcap/audio.pcap': buildRtpPcap(new Int16Array(1600)) } },
+    );
+    assert.equal(uac.code, 0, explain(uac));
+    assert.equal(uas.code, 0, explain(uas));
+    assert.match(uas.messages, /^BYE sip:sipp@127\.0\.0\.1:\d+ SIP\/2\.0/m);
+    assert.match(uas.messages, /^CSeq: 1 BYE/m);
+  });
+
   it('uac-load runs several concurrent calls streaming a generated pcap, all successful', async () => {
     const calls = 3;
     const { uac, uas } = await sippCall(
