@@ -135,10 +135,12 @@ describe('AudioLoader', () => {
     routes.set('/44k.wav', { type: 'audio/wav', body: ffmpeg(['-f', 'lavfi', '-i', 'sine=f=440:d=1', '-ar', '44100', '-ac', '2', '-f', 'wav', 'pipe:1']) });
     routes.set('/no-store.wav', { type: 'audio/wav', headers: { 'cache-control': 'no-store' }, body: encodeWav(tone) });
     routes.set('/moved', { status: 302, headers: { location: '/tone.wav' } });
+    routes.set('/loop', { status: 302, headers: { location: '/loop' } });
     routes.set('/page', { type: 'text/html', body: Buffer.from('<html>Not found</html>') });
     routes.set('/noise.bin', { type: 'application/octet-stream', body: Buffer.from('this is not audio at all'.repeat(40)) });
     server = createServer((req, res) => {
       hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
+      if (req.url === '/silent') return; // never answers
       const route = routes.get(req.url!);
       if (!route) return void res.writeHead(404).end('not here');
       res.writeHead(route.status ?? 200, { ...(route.type ? { 'content-type': route.type } : {}), ...route.headers });
@@ -148,7 +150,10 @@ describe('AudioLoader', () => {
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => server.close());
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
 
   it('decodes an 8 kHz 16-bit WAV without starting ffmpeg', async () => {
     const spawns = watchedSpawn();
@@ -183,6 +188,20 @@ describe('AudioLoader', () => {
   it('follows redirects', async () => {
     const pcm = await new AudioLoader().load(`${base}/moved`);
     assert.equal(pcm.length, tone.length);
+  });
+
+  it('gives up after 10 redirects with AudioError 11215', async () => {
+    await assert.rejects(new AudioLoader().load(`${base}/loop`), { name: 'AudioError', code: 11215 });
+    assert.equal(hits.get('/loop'), 11);
+  });
+
+  it('rejects a server that never answers with AudioError 11200 once the fetch timeout passes', async () => {
+    await assert.rejects(new AudioLoader({ timeoutMs: 300 }).load(`${base}/silent`), (error: unknown) => {
+      assert.ok(error instanceof AudioError);
+      assert.equal(error.code, 11200);
+      assert.match(error.message, /did not answer within 300 ms/);
+      return true;
+    });
   });
 
   it('fetches a URL once for concurrent loads and then serves it from the cache', async () => {

@@ -27,8 +27,9 @@ const probes = new Map<string, Promise<AudioToolStatus>>();
 
 /**
  * Probes espeak-ng (`--version`) and ffmpeg (`-version`; it rejects `--version`) once per
- * set of paths, so startup can warn about a missing tool instead of every call finding out. The answer is advisory: a tool
- * that disappears later still makes render/load reject with an AudioError, never crash.
+ * set of paths, so startup can warn about a missing tool instead of every call finding out.
+ * The answer is advisory: a tool that disappears later still makes render/load reject with
+ * an AudioError, never crash.
  */
 export function checkAudioTools(paths: AudioToolPaths = {}, spawn?: SpawnFn): Promise<AudioToolStatus> {
   const espeak = paths.espeak ?? DEFAULT_ESPEAK;
