@@ -8,10 +8,39 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  timeScale: number;
+  sipPort?: number;
+  sipHost: string;
+  rtpPorts: [number, number];
+  sipTrunk?: string;
+  rtpTimeout: number;
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
+}
+
+/** `--rtp-ports A-B`: inclusive, both even-capable, A <= B. */
+function portRange(value: string): [number, number] {
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  const low = Number(match?.[1]);
+  const high = Number(match?.[2]);
+  if (!match || low < 1024 || high > 65535 || high - low < 1) {
+    throw new InvalidArgumentError('must be two ports A-B with 1024 <= A < B <= 65535, e.g. 10000-20000');
+  }
+  return [low, high];
 }
 
 const program = new Command('switchboard').description('Self-hosted, Twilio-compatible programmable voice server');
@@ -23,12 +52,21 @@ program
   .option('--port <port>', 'port to listen on', port, 8080)
   .option('--data-dir <dir>', 'where the SQLite database and the generated account live', './.switchboard')
   .option('--time-scale <x>', 'multiply every wait the server times (0.01 makes a 30 s Pause last 0.3 s)', positiveNumber, 1)
-  .action(async (options: { host: string; port: number; dataDir: string; timeScale: number }) => {
+  .option('--sip-port <port>', 'enable SIP/RTP: UDP port for SIP (e.g. 5060); off by default', port)
+  .option('--sip-host <ip>', 'address SIP and RTP bind to and advertise (0.0.0.0: the first external IPv4)', '127.0.0.1')
+  .option('--rtp-ports <A-B>', 'inclusive UDP port range for RTP (even ports carry RTP)', portRange, [10000, 20000] as [number, number])
+  .option('--sip-trunk <uri>', 'send calls to phone numbers to this trunk: sip:[user[:password]@]host[:port]')
+  .option('--rtp-timeout <seconds>', 'hang up a SIP call whose far end sent no RTP for this long (0 = never)', nonNegativeNumber, 60)
+  .action(async (options: ServeOptions) => {
     const server = await startSwitchboard({
       host: options.host,
       port: options.port,
       dataDir: resolve(options.dataDir),
       timeScale: options.timeScale,
+      sip: options.sipPort === undefined ? undefined : {
+        host: options.sipHost, port: options.sipPort, rtpPorts: options.rtpPorts,
+        trunk: options.sipTrunk, rtpTimeoutMs: options.rtpTimeout * 1000,
+      },
       accountSid: process.env.SWITCHBOARD_ACCOUNT_SID || undefined,
       authToken: process.env.SWITCHBOARD_AUTH_TOKEN || undefined,
     });
@@ -40,6 +78,7 @@ program
       );
     }
     process.stdout.write(`Switchboard listening on ${server.url}\n`);
+    if (server.sip) process.stdout.write(`SIP listening on udp ${server.sip.host}:${server.sip.port}\n`);
     const stop = (signal: string) => {
       process.stdout.write(`${signal}: draining\n`);
       server.close().then(

@@ -240,10 +240,12 @@ export function runCarrierContract(name: string, make: () => CarrierHarness | Pr
 
     test('media in flight rejects when the far end hangs up', async (h) => {
       const { leg, callSid } = await answered(h);
-      const paused = leg.media.pause(10_000, signal());
+      // The expectation is attached first: over a real network the rejection comes while
+      // farEndHangup is still settling.
+      const paused = assert.rejects(leg.media.pause(10_000, signal()));
       await h.advance(100);
       await h.farEndHangup(callSid);
-      await assert.rejects(paused);
+      await paused;
     });
 
     test('media on an ended call rejects', async (h) => {

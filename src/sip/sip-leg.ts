@@ -1,0 +1,307 @@
+import type { DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
+import type { Clock, Timer } from '../ports/clock.js';
+import type { Tts } from '../ports/tts.js';
+import { guarded, type SipLogger } from './logger.js';
+import type { SipUri } from './message/types.js';
+import type { MediaEngine, RtpStream } from './rtp/media-engine.js';
+import { answerOffer, createOffer, readAnswer, type NegotiatedMedia } from './sdp.js';
+import { SipMedia, type AudioSource } from './sip-media.js';
+import type { Dialog, IncomingInvite, OutgoingInvite, SipUserAgent } from './user-agent.js';
+
+/** What every leg shares: one object for all calls, not a closure per call. */
+export interface SipLegHost {
+  readonly ua: SipUserAgent;
+  readonly engine: MediaEngine;
+  readonly clock: Clock;
+  readonly tts: Tts;
+  readonly audio: AudioSource;
+  readonly log: SipLogger;
+  /** Our address in Contact/From and SDP. */
+  readonly contactHost: string;
+}
+
+/**
+ * - `starting`: the RTP port is being opened (outbound: before the INVITE goes out);
+ * - `ringing`: outbound, a provisional response came; inbound, the INVITE waits for our answer;
+ * - `answering`: inbound, `answer()` was called and the 200 OK waits for the RTP port;
+ * - `answered`: the dialog is up and RTP flows;
+ * - `ended`: one guarded path into `end()`, so every stop is idempotent.
+ */
+type SipLegState = 'starting' | 'ringing' | 'answering' | 'answered' | 'ended';
+
+/** Carrier problems are shown as Twilio's "internal failure" warning, with a message that says what happened. */
+const CARRIER_NOTICE = 12400;
+
+/** How a final failure response to our INVITE ends the call (issue: failure behaviour). */
+function reasonForFailure(status: number): LegEndReason {
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 603 || status === 480 || status === 487) return 'no-answer';
+  return 'failed';
+}
+
+/**
+ * One call leg over SIP: the Leg the session drives, built on the user agent's INVITE
+ * transactions and dialog, with a Media port on an RTP stream. The session's own actions
+ * (answer, reject, hangup) never call the listener back; only the far end or the network ends
+ * a leg with `ended(reason)` (carrier contract).
+ */
+export class SipLeg implements Leg {
+  readonly media: SipMedia;
+  private state: SipLegState = 'starting';
+  private listener: LegListener | undefined;
+  private stream: RtpStream | undefined;
+  private dialog: Dialog | undefined;
+  private outgoing: OutgoingInvite | undefined;
+  private incoming: IncomingInvite | undefined;
+  private ringTimer: Timer | undefined;
+  /** Settles when the leg is answered (resolve) or ends first (reject). */
+  private readonly answeredSignal = settleLater<RtpStream>();
+  private readonly endWatchers = new Set<(error: Error) => void>();
+  private sdpVersion = 1;
+
+  constructor(
+    private readonly host: SipLegHost,
+    readonly callSid: string,
+    readonly direction: 'outbound' | 'inbound',
+    listener: LegListener,
+  ) {
+    this.listener = listener;
+    this.answeredSignal.promise.catch(() => undefined); // observed through answeredStream()
+    this.media = new SipMedia({
+      clock: host.clock,
+      tts: host.tts,
+      audio: host.audio,
+      answeredStream: (allowEarly) => this.answeredStream(allowEarly),
+      notice: (code, message) => this.listener?.notice(code, message),
+      onEnd: (reject) => this.onEnd(reject),
+    });
+  }
+
+  /**
+   * Outbound: opens the RTP port, then sends the INVITE. Runs after `dial()` returned the leg;
+   * the ring timeout counts from the dial, not from when the port was ready.
+   */
+  async start(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth']): Promise<void> {
+    this.ringTimer = this.host.clock.setTimer(request.ringTimeoutMs, () => this.ringTimeout());
+    try {
+      this.stream = await this.host.engine.openStream(this.streamEvents());
+    } catch (error) {
+      this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: no RTP port for an outbound call');
+      return this.end('failed', 503);
+    }
+    if (this.isEnded()) return this.stream.close(); // hung up while the port opened
+    const sdp = createOffer(this.localMedia());
+    this.outgoing = this.host.ua.invite(
+      {
+        uri: target, from: { uri: `sip:${fromUser(from)}@${this.host.contactHost}` }, sdp, auth,
+        // As Twilio does on its SIP INVITEs, so the far end can tie the call to its SID.
+        headers: [{ name: 'X-Twilio-CallSid', value: this.callSid }],
+      },
+      {
+        provisional: (status) => guarded(this.host.log, 'provisional', () => this.provisional(status)),
+        accepted: (dialog, response) => guarded(this.host.log, 'accepted', () => this.accepted(dialog, response.body.toString())),
+        failed: (status) => guarded(this.host.log, 'failed', () => this.end(reasonForFailure(status), status)),
+      },
+    );
+  }
+
+  /** Inbound: the INVITE rings (180 sent by the carrier) while the RTP port opens. */
+  async prepareInbound(invite: IncomingInvite): Promise<void> {
+    this.incoming = invite;
+    this.state = 'ringing';
+    invite.onCancel = () => guarded(this.host.log, 'cancel', () => this.end('remote-hangup', 487));
+    try {
+      this.stream = await this.host.engine.openStream(this.streamEvents());
+    } catch (error) {
+      this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: no RTP port for an inbound call');
+      invite.reject(503);
+      return this.end('failed', 503);
+    }
+    if (this.isEnded()) return this.stream.close();
+    if (this.isAnswering()) this.acceptInbound();
+  }
+
+  answer(): void {
+    if (this.direction !== 'inbound' || this.state !== 'ringing') return;
+    this.state = 'answering';
+    if (this.stream) this.acceptInbound();
+  }
+
+  reject(reason: 'busy' | 'rejected'): void {
+    // <Reject>: busy answers 486, the default rejected answers 603 (issue: verbs on real audio).
+    if (this.direction !== 'inbound' || (this.state !== 'ringing' && this.state !== 'starting')) return;
+    this.incoming?.reject(reason === 'busy' ? 486 : 603);
+    this.end();
+  }
+
+  hangup(): void {
+    if (this.state === 'ended') return;
+    if (this.dialog) void this.dialog.bye();
+    else if (this.outgoing) this.outgoing.cancel();
+    else this.incoming?.reject(487, 'Request Terminated');
+    this.end();
+  }
+
+  /** Reads the state afresh after an await (TypeScript narrows it across the await otherwise). */
+  private isEnded(): boolean {
+    return this.state === 'ended';
+  }
+
+  private isAnswering(): boolean {
+    return this.state === 'answering';
+  }
+
+  private provisional(status: number): void {
+    if (this.state !== 'starting' || status < 180) return;
+    this.state = 'ringing';
+    this.listener?.ringing();
+  }
+
+  private accepted(dialog: Dialog, answerSdp: string): void {
+    if (this.state === 'ended') {
+      // The far end answered as we gave up (a 200 racing our CANCEL): hang it up at once.
+      void dialog.bye();
+      return;
+    }
+    const media = readAnswer(answerSdp);
+    if ('error' in media) {
+      this.host.log.warn({ callSid: this.callSid, error: media.error }, 'SIP: unusable SDP answer');
+      this.listener?.notice(CARRIER_NOTICE, `SIP: the far end answered with SDP Switchboard cannot use: ${media.error}`);
+      void dialog.bye();
+      return this.end('failed', 488);
+    }
+    this.ringTimer?.cancel();
+    this.connect(dialog, media);
+    this.listener?.answered();
+  }
+
+  private acceptInbound(): void {
+    const invite = this.incoming!;
+    const offer = invite.offer;
+    if (offer === undefined) {
+      // An offerless INVITE: our offer goes in the 200 and the answer comes in the ACK.
+      const dialog = invite.accept(createOffer(this.localMedia()));
+      dialog.onAckSdp = (answer) => guarded(this.host.log, 'ack sdp', () => {
+        const media = readAnswer(answer);
+        if (!('error' in media)) this.stream?.configure(streamParams(media));
+      });
+      return this.connect(dialog, undefined);
+    }
+    const answered = answerOffer(offer, this.localMedia());
+    if ('error' in answered) {
+      invite.reject(answered.error, answered.reason);
+      this.listener?.notice(CARRIER_NOTICE, `SIP: the caller's SDP offer is unusable: ${answered.reason}`);
+      return this.end('failed', answered.error);
+    }
+    this.connect(invite.accept(answered.sdp), answered.media);
+  }
+
+  /** The dialog is up: wire its events, start RTP, release media waiting for the answer. */
+  private connect(dialog: Dialog, media: NegotiatedMedia | undefined): void {
+    this.dialog = dialog;
+    this.state = 'answered';
+    dialog.onEnded = (why) => guarded(this.host.log, 'dialog ended', () => this.end('remote-hangup', why === 'bye' ? 200 : 408));
+    dialog.onReinvite = (offer) => (offer === undefined ? createOffer(this.localMedia(true)) : this.reinvite(offer));
+    dialog.onAckSdp = dialog.onAckSdp ?? ((answer) => {
+      const next = readAnswer(answer);
+      if (!('error' in next)) this.stream?.configure(streamParams(next));
+    });
+    if (media) this.stream!.configure(streamParams(media));
+    this.answeredSignal.resolve(this.stream!);
+  }
+
+  /** A re-INVITE (hold or resume, RFC 3264 §8.4): answer it and follow its direction. */
+  private reinvite(offer: string): string | undefined {
+    const answered = answerOffer(offer, this.localMedia(true));
+    if ('error' in answered) return undefined;
+    this.stream?.configure(streamParams(answered.media));
+    return answered.sdp;
+  }
+
+  private ringTimeout(): void {
+    this.ringTimer = undefined;
+    if (this.state !== 'starting' && this.state !== 'ringing') return;
+    this.outgoing?.cancel();
+    this.end('no-answer', 487);
+  }
+
+  private streamEvents() {
+    return {
+      dtmf: (digit: string) => guarded(this.host.log, 'dtmf', () => {
+        if (this.state === 'answered') this.listener?.digits(digit);
+      }),
+      rtpTimeout: () => guarded(this.host.log, 'rtp timeout', () => {
+        if (this.state !== 'answered') return;
+        // The far end went silent for good (no RTP at all): treat it as gone and hang up.
+        this.listener?.notice(CARRIER_NOTICE, 'SIP: no RTP received from the far end for too long; the call was hung up.');
+        void this.dialog?.bye();
+        this.end('remote-hangup', 408);
+      }),
+    };
+  }
+
+  private localMedia(changed = false) {
+    if (changed) this.sdpVersion++;
+    return { address: this.host.contactHost, port: this.stream!.localPort, sessionId: String(sessionIdOf(this.callSid)), version: this.sdpVersion };
+  }
+
+  /** Media waits for an answer the session already gave; before that it may only Pause. */
+  private answeredStream(allowEarly: boolean): Promise<RtpStream | undefined> {
+    if (this.state === 'ended') return Promise.reject(new Error('The call is over'));
+    if (this.state === 'answered' || this.state === 'answering') return this.answeredSignal.promise;
+    if (allowEarly) return Promise.resolve(undefined);
+    return Promise.reject(new Error('The call is not answered yet'));
+  }
+
+  private onEnd(reject: (error: Error) => void): () => void {
+    if (this.state === 'ended') {
+      reject(new Error('The call is over'));
+      return () => undefined;
+    }
+    this.endWatchers.add(reject);
+    return () => this.endWatchers.delete(reject);
+  }
+
+  /**
+   * The one way a leg stops; `reason` is given when the listener must hear of it (the far end
+   * or the network ended the call). State first, listener last, so re-entrant calls see `ended`.
+   */
+  private end(reason?: LegEndReason, sipResponseCode?: number): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.ringTimer?.cancel();
+    this.stream?.close();
+    const over = new Error('The call is over');
+    this.answeredSignal.reject(over);
+    for (const reject of this.endWatchers) reject(over);
+    this.endWatchers.clear();
+    const listener = this.listener;
+    this.listener = undefined;
+    if (reason !== undefined) listener?.ended(reason, sipResponseCode);
+  }
+}
+
+function streamParams(media: NegotiatedMedia) {
+  return {
+    remoteAddress: media.remoteAddress, remotePort: media.remotePort, payloadType: media.payloadType,
+    telephoneEventPt: media.telephoneEventPt, send: media.send, receive: media.receive,
+  };
+}
+
+/** The SIP user part for our From: the caller ID as given, stripped of a `sip:`/`client:` scheme. */
+function fromUser(from: string): string {
+  return encodeURIComponent(from.replace(/^(sips?|client):/i, '').replace(/@.*$/, '')).replace(/%2B/gi, '+');
+}
+
+/** A stable numeric SDP session id per call (RFC 4566 §5.2 wants an NTP-like number). */
+function sessionIdOf(callSid: string): number {
+  return parseInt(callSid.slice(2, 12), 16);
+}
+
+/** `Promise.withResolvers` (Node 22) for Node 20. */
+function settleLater<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}

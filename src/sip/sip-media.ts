@@ -1,0 +1,152 @@
+import { beep } from '../audio/tones.js';
+import type { CallRecording, Media, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
+import type { Clock } from '../ports/clock.js';
+import type { Tts } from '../ports/tts.js';
+import type { RecordingResult, RtpStream } from './rtp/media-engine.js';
+
+/** Loads `<Play>` audio as 8 kHz PCM (the AudioLoader in src/audio). */
+export interface AudioSource {
+  load(url: string, signal: AbortSignal): Promise<Int16Array>;
+}
+
+/** What a SipMedia needs from its leg. */
+export interface SipMediaHost {
+  readonly clock: Clock;
+  readonly tts: Tts;
+  readonly audio: AudioSource;
+  /**
+   * Resolves with the call's RTP stream once the call is answered; rejects when it never will
+   * be (ended, or not answered yet: `allowEarly` lets a Pause wait before the answer).
+   */
+  answeredStream(allowEarly: boolean): Promise<RtpStream | undefined>;
+  /** A warning Notification on the call (the Media port has no other way to report one). */
+  notice(code: number, message: string): void;
+  /** Registers `reject` to be called when the call ends; returns the unregister function. */
+  onEnd(reject: (error: Error) => void): () => void;
+}
+
+/** Twilio's record beep: 500 ms of 1 kHz (twiml-voice.md <Record playBeep>). */
+const BEEP = beep();
+
+const RECORD_END: Record<RecordingResult['reason'], RecordResult['reason']> = {
+  stopped: 'finished', silence: 'silence', 'max-length': 'max-length', closed: 'hangup',
+};
+
+/** Twilio's code for a `<Say>` that could not be rendered: an internal failure (docs/errors.md). */
+const SAY_FAILED = 12400;
+
+/**
+ * The Media port on a real call: `<Say>` is espeak-ng audio, `<Play>` a fetched file, both
+ * rendered off the media loop and sent by the RTP stream; a redirect or hangup aborts the
+ * stream's play, which goes back to silence within one frame (call-lifecycle.md §4).
+ */
+export class SipMedia implements Media {
+  /** The last `<Play>` URL and its audio: a looped Play fetches once. */
+  private lastPlay: { url: string; pcm: Int16Array } | undefined;
+
+  constructor(private readonly host: SipMediaHost) {}
+
+  async say(text: string, options: SayOptions, signal: AbortSignal): Promise<void> {
+    const stream = await this.live(signal);
+    let pcm: Int16Array;
+    try {
+      pcm = await this.untilEnd(this.host.tts.render(text, options, signal), signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      // A missing espeak-ng must not end the call: the app sees a warning, the caller silence.
+      this.host.notice(SAY_FAILED, `Say: could not render speech: ${(error as Error).message}`);
+      return;
+    }
+    await stream.play(pcm, signal);
+  }
+
+  async play(url: string, signal: AbortSignal): Promise<void> {
+    const stream = await this.live(signal);
+    let pcm = this.lastPlay?.url === url ? this.lastPlay.pcm : undefined;
+    if (!pcm) {
+      try {
+        pcm = await this.untilEnd(this.host.audio.load(url, signal), signal);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        throw error; // runPlay turns it into its warning and goes on
+      }
+      this.lastPlay = { url, pcm };
+    }
+    await stream.play(pcm, signal);
+  }
+
+  async playDigits(digits: string, signal: AbortSignal): Promise<void> {
+    const stream = await this.live(signal);
+    await stream.playDigits(digits, signal);
+  }
+
+  async pause(ms: number, signal: AbortSignal): Promise<void> {
+    // A Pause before the answer delays answering an inbound call (twiml-voice.md <Pause>); the
+    // stream keeps sending silence by itself, so a pause is only a wait.
+    await this.live(signal, true);
+    await this.untilEnd(this.host.clock.sleep(ms, signal), signal);
+  }
+
+  /**
+   * `<Record>`: what the phone sends, to a WAV file, until a finishOnKey (`request.stop`), the
+   * silence timeout, the maximum length, or the end of the call. A redirect (`signal`) stops
+   * it too, keeping what was written, and rejects with the signal's reason.
+   */
+  async record(request: RecordRequest, signal: AbortSignal): Promise<RecordResult> {
+    const stream = await this.live(signal);
+    if (request.beep) await stream.play(BEEP, signal);
+    const recording = stream.record(request.path, {
+      mix: 'received',
+      silenceTimeoutMs: request.silenceTimeoutMs || undefined,
+      maxLengthMs: request.maxLengthMs,
+    });
+    const stop = () => void recording.stop();
+    request.stop.addEventListener('abort', stop, { once: true });
+    signal.addEventListener('abort', stop, { once: true });
+    if (request.stop.aborted || signal.aborted) stop();
+    try {
+      const result = await recording.done;
+      if (signal.aborted) throw signal.reason;
+      return { durationMs: result.durationMs, reason: RECORD_END[result.reason] };
+    } finally {
+      request.stop.removeEventListener('abort', stop);
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** `Record=true`: both directions mixed, from the answer until `stop()` or the end of the call. */
+  startCallRecording(path: string): CallRecording {
+    const started = this.host.answeredStream(false).then((stream) => stream!.record(path, { mix: 'both' }));
+    let stopped: Promise<{ durationMs: number }> | undefined;
+    return {
+      stop: () =>
+        (stopped ??= started.then(
+          async (recording) => ({ durationMs: (await recording.stop()).durationMs }),
+          () => ({ durationMs: 0 }),
+        )),
+    };
+  }
+
+  listening(on: boolean): void {
+    void this.host.answeredStream(false).then(
+      (stream) => stream?.detectInbandDtmf(on),
+      () => undefined,
+    );
+  }
+
+  private async live(signal: AbortSignal, allowEarly = false): Promise<RtpStream> {
+    if (signal.aborted) throw signal.reason;
+    const stream = await this.host.answeredStream(allowEarly);
+    if (signal.aborted) throw signal.reason;
+    return stream!;
+  }
+
+  /** `work`, or a rejection as soon as the call ends (the stream rejects its own plays). */
+  private untilEnd<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const off = this.host.onEnd(reject);
+      work.then(resolve, reject).finally(off);
+      if (signal.aborted) reject(signal.reason);
+    });
+  }
+}

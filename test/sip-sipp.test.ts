@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startHarness, eventually, type Harness } from './helpers/harness.js';
+import { freeUdpPort, freeUdpRange } from './peers/ports.js';
+import { runSipp, sippFixture, startSipp } from './peers/sipp.js';
+
+/**
+ * The SIP edge against sipp (Debian sip-tester), a real SIP peer: inbound calls with RTP and
+ * RFC 4733 digits, outbound calls to a sipp UAS that answers, is busy, declines or never
+ * answers, and BYE from either side. Everything goes through the official SDK and real webhooks.
+ */
+describe('SIP calls with sipp', () => {
+  const NUMBER = '+15005550100';
+  let h: Harness;
+  let sipTarget: string;
+
+  before(async () => {
+    const rtp = await freeUdpRange(200);
+    h = await startHarness({ timeScale: 1, sip: { port: await freeUdpPort(), rtpPorts: [rtp.first, rtp.last], rtpTimeoutMs: 0 } });
+    sipTarget = `${h.server.sip!.host}:${h.server.sip!.port}`;
+    await h.client.incomingPhoneNumbers.create({ phoneNumber: NUMBER, voiceUrl: `${h.app.url}/voice` });
+    h.app.route('/status', '');
+  });
+  after(() => h.close());
+
+  const callsTo = (to: string) => h.client.calls.list({ to });
+
+  it('answers an inbound INVITE with the number\'s TwiML, collects RFC 4733 digits and hangs up with BYE', async () => {
+    h.app.route('/voice', '<Response><Gather numDigits="3" timeout="10" action="/digits"><Say>Enter your code</Say></Gather></Response>');
+    h.app.route('/digits', '<Response><Say>Thank you</Say><Hangup/></Response>');
+    const result = await runSipp({ scenario: sippFixture('uac-pcap-dtmf'), target: sipTarget, service: NUMBER.slice(1), durationMs: 1000, timeoutMs: 30_000 });
+    assert.equal(result.code, 0, `sipp failed:\n${result.errors}\n${result.stdout.slice(-2000)}`);
+    const voice = await h.app.waitFor('/voice');
+    assert.equal(voice.params.Direction, 'inbound');
+    assert.equal(voice.params.To, NUMBER);
+    assert.match(voice.params.From, /^sip:sipp@127\.0\.0\.1/);
+    assert.equal(voice.params.CallStatus, 'ringing');
+    const digits = await h.app.waitFor('/digits');
+    assert.equal(digits.params.Digits, '123');
+    const [call] = await callsTo(NUMBER);
+    await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status === 'completed');
+  });
+
+  it('a BYE from the caller ends the call completed and stops the running verb', async () => {
+    h.app.route('/voice', `<Response><Say loop="0">This prompt would go on for ever</Say></Response>`);
+    const result = await runSipp({ scenario: sippFixture('uac-hangs-up'), target: sipTarget, service: NUMBER.slice(1), durationMs: 1500 });
+    assert.equal(result.code, 0, result.errors);
+    const voice = await h.app.waitFor('/voice', (r) => r.params.CallStatus === 'ringing');
+    await eventually(() => h.client.calls(voice.params.CallSid).fetch(), (c) => c.status === 'completed');
+  });
+
+  it('an INVITE to a number nobody provisioned gets 404', async () => {
+    const result = await runSipp({ scenario: 'uac', target: sipTarget, service: '15005550199', durationMs: 100 });
+    assert.equal(result.code, 1);
+    assert.match(result.errors + result.stdout, /404/);
+  });
+
+  describe('outbound calls to a sip: address', () => {
+    const place = async (scenario: string, extra: Record<string, unknown> = {}) => {
+      const uas = await startSipp({ scenario: sippFixture(scenario), timeoutMs: 30_000 });
+      h.app.route('/outbound', '<Response><Say>Hello from Switchboard</Say><Hangup/></Response>');
+      const call = await h.client.calls.create({
+        to: `sip:bob@127.0.0.1:${uas.port}`, from: '+15005550006', url: `${h.app.url}/outbound`,
+        statusCallback: `${h.app.url}/status`, statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'], ...extra,
+      });
+      return { call, uas };
+    };
+    const completedCallback = (sid: string) => h.app.waitFor('/status', (r) => r.params.CallSid === sid && r.params.CallStatus !== 'initiated' && r.params.CallStatus !== 'ringing' && r.params.CallStatus !== 'in-progress', 30_000);
+
+    it('a UAS that answers runs the TwiML and the call completes with SipResponseCode 200', async () => {
+      const { call, uas } = await place('uas-answer');
+      const done = await completedCallback(call.sid);
+      assert.equal(done.params.CallStatus, 'completed');
+      assert.equal(done.params.SipResponseCode, '200');
+      assert.equal((await uas.done).code, 0);
+      const outbound = await h.app.waitFor('/outbound', (r) => r.params.CallSid === call.sid);
+      assert.equal(outbound.params.Direction, 'outbound-api');
+    });
+
+    it('486 Busy Here ends the call busy', async () => {
+      const { call, uas } = await place('uas-busy');
+      const done = await completedCallback(call.sid);
+      assert.equal(done.params.CallStatus, 'busy');
+      assert.equal(done.params.SipResponseCode, '486');
+      assert.equal((await uas.done).code, 0);
+    });
+
+    it('603 Decline ends the call no-answer', async () => {
+      const { call, uas } = await place('uas-decline');
+      const done = await completedCallback(call.sid);
+      assert.equal(done.params.CallStatus, 'no-answer');
+      assert.equal(done.params.SipResponseCode, '603');
+      assert.equal((await uas.done).code, 0);
+    });
+
+    it('no answer before Timeout sends CANCEL and ends the call no-answer', async () => {
+      const { call, uas } = await place('uas-ring-no-answer', { timeout: 2 });
+      const done = await completedCallback(call.sid);
+      assert.equal(done.params.CallStatus, 'no-answer');
+      assert.equal(done.params.SipResponseCode, '487');
+      assert.equal((await uas.done).code, 0, 'sipp saw the CANCEL and answered 200 + 487');
+    });
+
+    it('a BYE from the called party ends the call completed', async () => {
+      const uas = await startSipp({ scenario: sippFixture('uas-answer-then-bye'), timeoutMs: 30_000, durationMs: 1000 });
+      h.app.route('/long', '<Response><Pause length="60"/></Response>');
+      const call = await h.client.calls.create({ to: `sip:bob@127.0.0.1:${uas.port}`, from: '+15005550006', url: `${h.app.url}/long` });
+      await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status === 'completed', 15_000);
+      assert.equal((await uas.done).code, 0);
+    });
+  });
+});
