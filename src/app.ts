@@ -16,6 +16,7 @@ import { CarrierRouter } from './calls/carrier-router.js';
 import type { Carrier } from './ports/carrier.js';
 import { parseTrunk } from './sip/sip-endpoints.js';
 import { startSipEdge, type SipEdge } from './sip/sip-edge.js';
+import type { MediaStats } from './sip/rtp/media-engine.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { CallbackOutbox } from './webhooks/outbox.js';
 import { WebhookClient } from './webhooks/webhook-client.js';
@@ -54,6 +55,8 @@ export interface SipOptions {
   rtpTimeoutMs?: number;
   /** Media worker threads; default one per core. */
   mediaWorkers?: number;
+  /** Paths of espeak-ng and ffmpeg when they are not on PATH under those names. */
+  audioTools?: { espeak?: string; ffmpeg?: string };
 }
 
 export interface Switchboard {
@@ -67,6 +70,8 @@ export interface Switchboard {
   /** Where SIP reaches this server, when the SIP edge is on. */
   readonly sip: SipEdge['address'] | undefined;
   readonly calls: CallService;
+  /** The SIP edge's media load since the previous call (see MediaEngine.stats); undefined when SIP is off. */
+  mediaStats(): Promise<MediaStats | undefined>;
   /** Drains: refuses new requests, hangs up live calls, delivers what it can, closes the store. */
   close(): Promise<void>;
 }
@@ -121,7 +126,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await store.close();
     })());
 
-  return { url, ...account, sim, sip: sipEdge?.address, calls, close };
+  const mediaStats = async () => sipEdge?.mediaStats();
+  return { url, ...account, sim, sip: sipEdge?.address, calls, mediaStats, close };
 }
 
 const DEFAULT_RTP_PORTS: [number, number] = [10000, 20000];
@@ -135,6 +141,7 @@ function startSip(sip: SipOptions, clock: Clock, log: Logger): Promise<SipEdge> 
     trunk: sip.trunk ? parseTrunk(sip.trunk) : undefined,
     rtpTimeoutMs: sip.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS,
     mediaWorkers: sip.mediaWorkers,
+    audioTools: sip.audioTools,
     clock,
     log: log.child({ component: 'sip' }),
   });

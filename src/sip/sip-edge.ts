@@ -1,10 +1,10 @@
 import { networkInterfaces } from 'node:os';
 import { AudioLoader } from '../audio/audio-loader.js';
-import { checkAudioTools } from '../audio/audio-tools.js';
+import { checkAudioTools, type AudioToolPaths } from '../audio/audio-tools.js';
 import { EspeakTts } from '../audio/espeak-tts.js';
 import type { Clock } from '../ports/clock.js';
 import type { SipLogger } from './logger.js';
-import { MediaEngine } from './rtp/media-engine.js';
+import { MediaEngine, type MediaStats } from './rtp/media-engine.js';
 import { SipCarrier } from './sip-carrier.js';
 import type { SipTrunk } from './sip-endpoints.js';
 import { UdpTransport } from './transport/udp-transport.js';
@@ -22,16 +22,18 @@ export interface SipEdgeOptions {
   rtpTimeoutMs: number;
   /** Media worker threads; default one per core. */
   mediaWorkers?: number;
+  /** Paths of espeak-ng and ffmpeg, when not on PATH under those names. */
+  audioTools?: AudioToolPaths;
   clock: Clock;
   log: SipLogger & { info?(obj: object, msg: string): void };
 }
 
 export interface SipEdge {
   readonly carrier: SipCarrier;
-  /** The SIP address calls reach us at, e.g. `127.0.0.1:5060`. */
-  readonly address: { host: string; port: number };
-  /** Startup warnings, e.g. a missing espeak-ng or ffmpeg. */
-  readonly warnings: string[];
+  /** The SIP address calls reach us at, e.g. `127.0.0.1:5060`, and the startup warnings. */
+  readonly address: { host: string; port: number; warnings: string[] };
+  /** The media workers' load since the previous call (pps, send jitter, skipped frames): for benchmarks. */
+  mediaStats(): Promise<MediaStats>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ export interface SipEdge {
  * leave a Notification on the call (issue point 7).
  */
 export async function startSipEdge(options: SipEdgeOptions): Promise<SipEdge> {
-  const tools = await checkAudioTools();
+  const paths = options.audioTools ?? {};
+  const tools = await checkAudioTools(paths);
   for (const warning of tools.warnings) options.log.warn({}, warning);
   const contactHost = advertisedHost(options.host);
   const engine = await MediaEngine.start({
@@ -57,12 +60,12 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<SipEdge> {
   const port = transport.localAddress.port;
   const ua = new SipUserAgent({ transport, clock: options.clock, contactHost, contactPort: port, logger: options.log });
   const carrier = new SipCarrier({
-    ua, engine, clock: options.clock, tts: new EspeakTts(), audio: new AudioLoader(), log: options.log, contactHost, trunk: options.trunk,
+    ua, engine, clock: options.clock, tts: new EspeakTts({ espeakPath: paths.espeak, ffmpegPath: paths.ffmpeg }), audio: new AudioLoader({ ffmpegPath: paths.ffmpeg }), log: options.log, contactHost, trunk: options.trunk,
   });
   return {
     carrier,
-    address: { host: contactHost, port },
-    warnings: tools.warnings,
+    address: { host: contactHost, port, warnings: tools.warnings },
+    mediaStats: () => engine.stats(),
     close: async () => {
       await ua.close();
       await engine.close();
