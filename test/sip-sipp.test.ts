@@ -109,4 +109,52 @@ describe('SIP calls with sipp', () => {
       assert.equal((await uas.done).code, 0);
     });
   });
+
+  describe('digest authentication (RFC 3261 §22.2)', () => {
+    const authKeys = { auth_user: 'alice', auth_password: 'secret' };
+    const finalStatus = (sid: string) => h.app.waitFor('/status', (r) => r.params.CallSid === sid && r.params.CallStatus !== 'initiated', 20_000);
+
+    it('SipAuthUsername/SipAuthPassword answer a 401 challenge and the call connects', async () => {
+      const uas = await startSipp({ scenario: sippFixture('uas-auth'), keys: authKeys, timeoutMs: 20_000 });
+      const call = await h.client.calls.create({
+        to: `sip:bob@127.0.0.1:${uas.port}`, from: '+15005550006', sipAuthUsername: 'alice', sipAuthPassword: 'secret',
+        twiml: '<Response><Say>Authenticated</Say><Hangup/></Response>', statusCallback: `${h.app.url}/status`,
+      });
+      const done = await finalStatus(call.sid);
+      assert.equal(done.params.CallStatus, 'completed');
+      assert.equal((await uas.done).code, 0, 'sipp verified our Authorization header');
+    });
+
+    it('a wrong password ends the call failed with the 403 the far end gave', async () => {
+      const uas = await startSipp({ scenario: sippFixture('uas-auth'), keys: authKeys, timeoutMs: 20_000 });
+      const call = await h.client.calls.create({
+        to: `sip:bob@127.0.0.1:${uas.port}`, from: '+15005550006', sipAuthUsername: 'alice', sipAuthPassword: 'wrong',
+        twiml: '<Response><Say>Never heard</Say></Response>', statusCallback: `${h.app.url}/status`,
+      });
+      const done = await finalStatus(call.sid);
+      assert.equal(done.params.CallStatus, 'failed');
+      assert.equal(done.params.SipResponseCode, '403');
+      uas.kill();
+      await uas.done;
+    });
+
+    it('calls to phone numbers go to --sip-trunk with its credentials; other numbers stay simulated without one', async () => {
+      const uas = await startSipp({ scenario: sippFixture('uas-auth'), keys: authKeys, timeoutMs: 20_000 });
+      const rtp = await freeUdpRange(40);
+      const trunked = await startHarness({
+        timeScale: 1, sip: { port: await freeUdpPort(), rtpPorts: [rtp.first, rtp.last], trunk: `sip:alice:secret@127.0.0.1:${uas.port}`, rtpTimeoutMs: 0 },
+      });
+      try {
+        const call = await trunked.client.calls.create({ to: '+15005551234', from: '+15005550006', twiml: '<Response><Say>Via the trunk</Say><Hangup/></Response>' });
+        await eventually(() => trunked.client.calls(call.sid).fetch(), (c) => c.status === 'completed', 15_000);
+        assert.equal((await uas.done).code, 0, 'the trunk saw our INVITE and credentials');
+        assert.equal(trunked.server.sim.heard(call.sid), undefined, 'not a simulated call');
+      } finally {
+        await trunked.close();
+      }
+      // The main harness has no trunk: a number is a simulated phone.
+      const simulated = await h.client.calls.create({ to: '+15005551234', from: '+15005550006', twiml: '<Response><Say>Simulated</Say></Response>' });
+      await eventually(() => h.server.sim.heard(simulated.sid)?.heard.length ?? 0, (n) => n > 0, 10_000);
+    });
+  });
 });
