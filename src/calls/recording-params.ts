@@ -25,7 +25,8 @@ export function parseRecordingParams(form: Form): RecordingSettings | null {
     statusCallbackMethod: methodParam(form, 'RecordingStatusCallbackMethod'),
     statusCallbackEvents: recordingEvents(form),
     trim: trim === 'trim-silence',
-    channels: channels === 'dual' ? 2 : 1,
+    // Recordings are one mixed channel; `dual` is accepted, and the resource says what the file holds.
+    channels: 1,
   };
   return record === 'true' ? settings : null;
 }
