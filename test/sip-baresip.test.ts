@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AudioLoader } from '../src/audio/audio-loader.js';
 import { EspeakTts } from '../src/audio/espeak-tts.js';
 import { decodeWav } from '../src/audio/wav.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
@@ -145,6 +148,29 @@ describe('SIP calls with baresip', () => {
       await b.sendDigit('9');
       const after = await h.app.waitFor('/after-hold', (r) => r.params.CallSid === call.sid, 15_000);
       assert.equal(after.params.Digits, '9');
+    });
+  });
+
+  it('<Play> of an MP3 reaches the caller, and Record=true keeps the whole call', async () => {
+    const wavPath = join(dir, 'music.wav');
+    const mp3Path = join(dir, 'music.mp3');
+    await espeakWavFixture(wavPath, 'This sentence was an MP3 file on a web server.');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', wavPath, '-ar', '22050', mp3Path]);
+    h.app.route('/music.mp3', () => ({ body: readFileSync(mp3Path), type: 'audio/mpeg' }));
+    h.app.route('/play', `<Response><Play>${h.app.url}/music.mp3</Play><Hangup/></Response>`);
+    // What Switchboard sends is its own decode of the MP3 (ffmpeg, 8 kHz): the reference.
+    const sent = await new AudioLoader().load(`${h.app.url}/music.mp3`);
+    await withBaresip({}, async (b) => {
+      const call = await h.client.calls.create({ to: b.uri, from: '+15005550006', url: `${h.app.url}/play`, record: true });
+      await b.waitForEvent('CALL_CLOSED', 30_000);
+      const heard = correlate(sent, readWav8k(b.recordings().at(-1)!.dec));
+      assert.ok(heard.corr > 0.9, `baresip heard the MP3: ${heard.corr.toFixed(3)}`);
+      const [recording] = await eventually(() => h.client.calls(call.sid).recordings.list(), (list) => list.length === 1 && list[0].status === 'completed', 10_000);
+      assert.equal(recording.source, 'OutboundAPI');
+      const media = await fetch(`${h.server.url}${accountPath(h)}/Recordings/${recording.sid}.wav`, { headers: { authorization: basicAuth(h) } });
+      const pcm = decodeWav(new Uint8Array(await media.arrayBuffer()))!;
+      const kept = correlate(sent, pcm);
+      assert.ok(kept.corr > 0.8, `the call recording holds what we played: ${kept.corr.toFixed(3)}`);
     });
   });
 });
