@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freeUdpPort, freeUdpRange } from './peers/ports.js';
+import { runSipp, sippFixture } from './peers/sipp.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,6 +64,31 @@ describe('the switchboard serve process', () => {
     assert.deepEqual(await client.calls.list(), []);
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
+  });
+
+  it('serve --sip-port answers SIP calls on that port, and refuses a bad --rtp-ports', async () => {
+    const sipPort = await freeUdpPort();
+    const rtp = await freeUdpRange(20);
+    const running = await serve(join(dataDir, 'sip'), {}, ['--sip-port', String(sipPort), '--rtp-ports', `${rtp.first}-${rtp.last}`]);
+    await eventually(() => running.output(), (out) => out.includes(`SIP listening on udp 127.0.0.1:${sipPort}`), 10_000);
+    const [, sid, token] = /SWITCHBOARD_ACCOUNT_SID=(AC[0-9a-f]{32})\s+SWITCHBOARD_AUTH_TOKEN=([0-9a-f]{32})/.exec(running.output())!;
+    const client = twilio(sid, token);
+    client.api.baseUrl = running.url;
+    await client.incomingPhoneNumbers.create({ phoneNumber: '+15005550400', voiceUrl: `${app.url}/cli-sip` });
+    app.route('/cli-sip', '<Response><Say loop="0">Hello over SIP</Say></Response>');
+    const sipp = await runSipp({ scenario: sippFixture('uac-hangs-up'), target: `127.0.0.1:${sipPort}`, service: '15005550400', durationMs: 1000 });
+    assert.equal(sipp.code, 0, sipp.errors);
+    const [call] = await client.calls.list({ to: '+15005550400' });
+    assert.equal(call.direction, 'inbound');
+    await eventually(() => client.calls(call.sid).fetch(), (c) => c.status === 'completed');
+    running.child.kill('SIGTERM');
+    assert.equal(await running.exited, 0);
+
+    const bad = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--sip-port', '0', '--rtp-ports', '20000-10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let errors = '';
+    bad.stderr!.on('data', (chunk) => (errors += chunk));
+    assert.equal(await new Promise((resolve) => bad.on('exit', resolve)), 1);
+    assert.match(errors, /--rtp-ports/);
   });
 
   it('after a crash, a queued callback is delivered and calls that were live are closed', async () => {
