@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Ready } from './server-child.js';
+import type { SipOptions } from '../src/app.js';
 
 const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -75,10 +76,11 @@ export class ServerChild {
     return 'Basic ' + Buffer.from(`${this.info.accountSid}:${this.info.authToken}`).toString('base64');
   }
 
-  static async start(mode: 'switchboard' | 'bare'): Promise<ServerChild> {
+  /** `sip`: start the Switchboard with its SIP/RTP edge on. */
+  static async start(mode: 'switchboard' | 'bare', options: { sip?: SipOptions } = {}): Promise<ServerChild> {
     // BENCH_CPU_PROF=<dir> profiles every Switchboard child (open the .cpuprofile in DevTools).
     const profile = mode === 'switchboard' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const proc = fork(CHILD, [mode], {
+    const proc = fork(CHILD, options.sip ? [mode, JSON.stringify({ sip: options.sip })] : [mode], {
       execArgv: ['--import', 'tsx', '--expose-gc', ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -8,7 +8,8 @@
  * machine line, one markdown table and its notes. Exit code: 0 all targets met, 1 a target
  * missed, 2 the run failed.
  *
- *   BENCH_ONLY=fetch,create,redirect,memory   run a subset
+ *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency   run a subset
+ *   (the SIP rows, bench/sip.ts, need sipp; without it they are skipped with a note)
  *   BENCH_CPU_PROF=/some/dir                  write a .cpuprofile per Switchboard child
  */
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,8 @@ import { Pool } from 'undici';
 import { ArrivalApp, combine, killAllChildren, percentile, runBatch, runLoad, ServerChild, sleep, withTimeout, type LoadResult } from './lib.js';
 import { fmt, kb, measureBackgroundCpu, ms, notes, printTable, rows } from './report.js';
 import type { MemoryReading } from './server-child.js';
+import { benchSipConcurrency, benchSipRate } from './sip.js';
+import { sippInstalled } from './sip-support.js';
 
 const WARMUP_MS = 1000;
 const FETCH_ROUNDS = 5;
@@ -29,7 +32,7 @@ const MEMORY_CALLS = 10_000;
 /** The simulated phone answers one ring (1 s at time scale 1) after the dial. */
 const ANSWER_WAIT_MS = 1500;
 /** Whole run; a hung step fails the run instead of hanging it. */
-const RUN_TIMEOUT_MS = 240_000;
+const RUN_TIMEOUT_MS = 540_000;
 
 const PAUSE = '<Response><Pause length="3600"/></Response>';
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -301,7 +304,7 @@ async function benchMemory(): Promise<void> {
 }
 
 /** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
-const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   await measureBackgroundCpu(1000);
@@ -315,6 +318,13 @@ async function main(): Promise<void> {
     await bare.stop();
   }
   if (only.has('memory')) await benchMemory();
+  if (only.has('sip-rate') || only.has('sip-concurrency')) {
+    if (!sippInstalled()) notes.push('sip-rate, sip-concurrency: skipped, sipp is not installed (Debian sip-tester; scripts/install-test-peers.sh)');
+    else {
+      if (only.has('sip-rate')) await benchSipRate();
+      if (only.has('sip-concurrency')) await benchSipConcurrency();
+    }
+  }
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
   printTable();
 }

@@ -3,6 +3,7 @@
  * generator. Started by `bench/run.ts` through `fork()` with `--import tsx --expose-gc`:
  *
  *   server-child.ts switchboard   a Switchboard (logger off, time scale 1, fresh data dir)
+ *   server-child.ts switchboard '{"sip":{…}}'   the same with the SIP/RTP edge on (SipOptions as JSON)
  *   server-child.ts bare          a bare node:http server answering the bodies it is given
  *
  * It talks to the parent over the IPC channel only: `{ id, cmd, args }` in, `{ id, result }` or
@@ -14,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSwitchboard, type Switchboard } from '../src/app.js';
+import { startSwitchboard, type SipOptions, type Switchboard } from '../src/app.js';
 
 export interface Ready {
   type: 'ready';
@@ -23,6 +24,8 @@ export interface Ready {
   authToken: string;
   /** The data dir to remove should the child die before removing it itself. */
   dataDir: string | null;
+  /** Where SIP reaches the server, when it was started with the SIP edge on. */
+  sip?: { host: string; port: number };
 }
 
 export interface MemoryReading {
@@ -51,17 +54,22 @@ async function settledMemory(liveCalls: number): Promise<MemoryReading> {
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, liveCalls };
 }
 
-async function startSwitchboardChild(): Promise<{ ready: Ready; handlers: Record<string, Handler>; close(): Promise<void> }> {
+async function startSwitchboardChild(sip?: SipOptions): Promise<{ ready: Ready; handlers: Record<string, Handler>; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   let server: Switchboard;
   try {
-    server = await startSwitchboard({ port: 0, dataDir, logger: false, timeScale: 1 });
+    server = await startSwitchboard({ port: 0, dataDir, logger: false, timeScale: 1, sip });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const handlers: Record<string, Handler> = {
     memory: () => settledMemory(server.calls.liveCount),
+    liveCalls: () => server.calls.liveCount,
+    /** The media workers' figures since the previous `mediaStats` (SIP edge only). */
+    mediaStats: () => server.mediaStats(),
+    /** CPU time of the whole process (main thread and media workers), microseconds. */
+    cpuUsage: () => process.cpuUsage(),
     /**
      * Reference for the memory figure: `count` plain-object copies of one call record (as the
      * session holds it), each with its own SID string. Returns bytes of heap per copy.
@@ -82,7 +90,7 @@ async function startSwitchboardChild(): Promise<{ ready: Ready; handlers: Record
     },
   };
   return {
-    ready: { type: 'ready', url: server.url, accountSid: server.accountSid, authToken: server.authToken, dataDir },
+    ready: { type: 'ready', url: server.url, accountSid: server.accountSid, authToken: server.authToken, dataDir, sip: server.sip },
     handlers,
     async close() {
       try {
@@ -138,7 +146,7 @@ async function startBareChild(): Promise<{ ready: Ready; handlers: Record<string
 }
 
 async function main(): Promise<void> {
-  const child = mode === 'switchboard' ? await startSwitchboardChild() : mode === 'bare' ? await startBareChild() : null;
+  const child = mode === 'switchboard' ? await startSwitchboardChild(process.argv[3] ? (JSON.parse(process.argv[3]) as { sip?: SipOptions }).sip : undefined) : mode === 'bare' ? await startBareChild() : null;
   if (!child) throw new Error(`unknown mode ${mode}: use switchboard or bare`);
   let closing: Promise<void> | null = null;
   const close = () =>
