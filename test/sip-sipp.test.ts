@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { concatPcm, durationMs } from '../src/audio/pcm.js';
+import { digitsAudio, silence } from '../src/audio/tones.js';
 import { startHarness, eventually, type Harness } from './helpers/harness.js';
+import { buildRtpPcap } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 import { runSipp, sippFixture, startSipp } from './peers/sipp.js';
 
@@ -39,6 +42,32 @@ describe('SIP calls with sipp', () => {
     assert.equal(digits.params.Digits, '123');
     const [call] = await callsTo(NUMBER);
     await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status === 'completed');
+  });
+
+  it('keys sent as in-band tones by a caller without telephone-event reach a Gather', async () => {
+    h.app.route('/voice', '<Response><Gather numDigits="3" timeout="10" action="/digits"><Say>Enter your code</Say></Gather></Response>');
+    // sipp only takes our BYE once its audio has been sent.
+    h.app.route('/digits', '<Response><Pause length="3"/><Hangup/></Response>');
+    const tones = concatPcm([silence(1500), digitsAudio('159'), silence(500)]);
+    const dialled = Date.now();
+    const result = await runSipp({
+      scenario: sippFixture('uac-pcap-inband'), target: sipTarget, service: NUMBER.slice(1), durationMs: durationMs(tones),
+      files: { 'pcap/audio.pcap': buildRtpPcap(tones, { codec: 'PCMA' }) },
+    });
+    assert.equal(result.code, 0, result.errors);
+    const digits = await h.app.waitFor('/digits', (r) => r.at >= dialled);
+    assert.equal(digits.params.Digits, '159');
+  });
+
+  it('<Gather input="speech"> on SIP hears nothing (no recognizer) and goes on as Twilio does without input', async () => {
+    h.app.route('/voice', '<Response><Gather input="speech" timeout="1" action="/speech"><Say>Say something</Say></Gather><Say>No input</Say><Hangup/></Response>');
+    h.app.route('/speech', '<Response><Hangup/></Response>');
+    const dialled = Date.now();
+    const result = await runSipp({ scenario: sippFixture('uac-pcap-dtmf'), target: sipTarget, service: NUMBER.slice(1), durationMs: 1000 });
+    assert.equal(result.code, 0, result.errors);
+    const voice = await h.app.waitFor('/voice', (r) => r.at >= dialled);
+    await eventually(() => h.client.calls(voice.params.CallSid).fetch(), (c) => c.status === 'completed');
+    assert.equal(h.app.requests.filter((r) => r.path === '/speech' && r.at >= dialled).length, 0);
   });
 
   it('a BYE from the caller ends the call completed and stops the running verb', async () => {

@@ -58,6 +58,10 @@ export class SipLeg implements Leg {
   private readonly answeredSignal = settleLater<RtpStream>();
   private readonly endWatchers = new Set<(error: Error) => void>();
   private sdpVersion = 1;
+  /** What SDP negotiated last; undefined until then. */
+  private negotiated: NegotiatedMedia | undefined;
+  /** Whether a verb listens for keys (Media.listening). */
+  private wantsTones = false;
 
   constructor(
     private readonly host: SipLegHost,
@@ -72,6 +76,7 @@ export class SipLeg implements Leg {
       tts: host.tts,
       audio: host.audio,
       answeredStream: (allowEarly) => this.answeredStream(allowEarly),
+      listenForTones: (on) => this.listenForTones(on),
       notice: (code, message) => this.listener?.notice(code, message),
       onEnd: (reject) => this.onEnd(reject),
     });
@@ -179,13 +184,8 @@ export class SipLeg implements Leg {
     const invite = this.incoming!;
     const offer = invite.offer;
     if (offer === undefined) {
-      // An offerless INVITE: our offer goes in the 200 and the answer comes in the ACK.
-      const dialog = invite.accept(createOffer(this.localMedia()));
-      dialog.onAckSdp = (answer) => guarded(this.host.log, 'ack sdp', () => {
-        const media = readAnswer(answer);
-        if (!('error' in media)) this.stream?.configure(streamParams(media));
-      });
-      return this.connect(dialog, undefined);
+      // An offerless INVITE: our offer goes in the 200 and the answer comes in the ACK (onAckSdp).
+      return this.connect(invite.accept(createOffer(this.localMedia())), undefined);
     }
     const answered = answerOffer(offer, this.localMedia());
     if ('error' in answered) {
@@ -202,11 +202,11 @@ export class SipLeg implements Leg {
     this.state = 'answered';
     dialog.onEnded = (why) => guarded(this.host.log, 'dialog ended', () => this.end('remote-hangup', why === 'bye' ? 200 : 408));
     dialog.onReinvite = (offer) => (offer === undefined ? createOffer(this.localMedia(true)) : this.reinvite(offer));
-    dialog.onAckSdp = dialog.onAckSdp ?? ((answer) => {
+    dialog.onAckSdp = (answer) => {
       const next = readAnswer(answer);
-      if (!('error' in next)) this.stream?.configure(streamParams(next));
-    });
-    if (media) this.stream!.configure(streamParams(media));
+      if (!('error' in next)) this.useMedia(next);
+    };
+    if (media) this.useMedia(media);
     this.answeredSignal.resolve(this.stream!);
   }
 
@@ -214,8 +214,29 @@ export class SipLeg implements Leg {
   private reinvite(offer: string): string | undefined {
     const answered = answerOffer(offer, this.localMedia(true));
     if ('error' in answered) return undefined;
-    this.stream?.configure(streamParams(answered.media));
+    this.useMedia(answered.media);
     return answered.sdp;
+  }
+
+  /** Starts or changes RTP to what SDP negotiated (the answer, or a hold/resume re-INVITE). */
+  private useMedia(media: NegotiatedMedia): void {
+    this.negotiated = media;
+    this.stream?.configure(streamParams(media));
+    this.applyToneDetection();
+  }
+
+  /**
+   * Keys come as RFC 4733 events when the peer negotiated telephone-event; only a peer that did
+   * not gets the in-band detector, and only while a verb listens (sip-media-notes pitfall 21).
+   */
+  listenForTones(on: boolean): void {
+    this.wantsTones = on;
+    this.applyToneDetection();
+  }
+
+  private applyToneDetection(): void {
+    if (this.state !== 'answered' || !this.negotiated) return;
+    this.stream?.detectInbandDtmf(this.wantsTones && this.negotiated.telephoneEventPt === undefined);
   }
 
   private ringTimeout(): void {

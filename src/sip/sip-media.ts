@@ -19,6 +19,8 @@ export interface SipMediaHost {
    * be (ended, or not answered yet: `allowEarly` lets a Pause wait before the answer).
    */
   answeredStream(allowEarly: boolean): Promise<RtpStream | undefined>;
+  /** Whether a verb listens for the caller's keys. */
+  listenForTones(on: boolean): void;
   /** A warning Notification on the call (the Media port has no other way to report one). */
   notice(code: number, message: string): void;
   /** Registers `reject` to be called when the call ends; returns the unregister function. */
@@ -128,10 +130,7 @@ export class SipMedia implements Media {
   }
 
   listening(on: boolean): void {
-    void this.host.answeredStream(false).then(
-      (stream) => stream?.detectInbandDtmf(on),
-      () => undefined,
-    );
+    this.host.listenForTones(on);
   }
 
   private async live(signal: AbortSignal, allowEarly = false): Promise<RtpStream> {
