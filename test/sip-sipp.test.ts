@@ -78,6 +78,18 @@ describe('SIP calls with sipp', () => {
     await eventually(() => h.client.calls(voice.params.CallSid).fetch(), (c) => c.status === 'completed');
   });
 
+  for (const [reason, code, status] of [['busy', 486, 'busy'], ['rejected', 603, 'no-answer']] as const) {
+    it(`<Reject reason="${reason}"> refuses the INVITE with ${code} and the call ends ${status}`, async () => {
+      h.app.route('/voice', `<Response><Reject reason="${reason}"/></Response>`);
+      const dialled = Date.now();
+      const result = await runSipp({ scenario: 'uac', target: sipTarget, service: NUMBER.slice(1), durationMs: 100 });
+      assert.equal(result.code, 1, 'sipp expected a 200');
+      assert.match(result.errors, new RegExp(`SIP/2\\.0 ${code} `));
+      const voice = await h.app.waitFor('/voice', (r) => r.at >= dialled);
+      await eventually(() => h.client.calls(voice.params.CallSid).fetch(), (c) => c.status === status);
+    });
+  }
+
   it('an INVITE to a number nobody provisioned gets 404', async () => {
     const result = await runSipp({ scenario: 'uac', target: sipTarget, service: '15005550199', durationMs: 100 });
     assert.equal(result.code, 1);
