@@ -7,7 +7,7 @@ import { badRequest } from '../domain/errors.js';
 import type { CallFilter, TimeRange } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
 import { registerNotAllowed } from './not-allowed.js';
-import { buildPage, pageRequest, readPaging } from './paging.js';
+import { buildPage, listFilters, pageRequest, readPaging } from './paging.js';
 import { callJson } from './render/resources.js';
 import { collectionPath, formatOf, sendList, sendRecord, splitRef } from './respond.js';
 
@@ -39,7 +39,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
       await auth.authorize(request, accountSid);
       const query = request.query as Form;
       const paging = readPaging(query);
-      const filters = listFilters(query);
+      const filters = listFilters(query, FILTER_KEYS, ALIASES);
       const rows = await calls.list(callFilter(accountSid, filters), pageRequest(paging));
       const { items, meta } = buildPage(collectionPath(request), filters, paging, rows);
       return sendList(reply, formatOf(request), 'calls', 'Call', meta, items.map(callJson));
@@ -70,16 +70,6 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     await calls.delete(accountSid, splitRef(callRef).id);
     return reply.code(204).send();
   });
-}
-
-/** The list filters present in the query, in a stable order, with aliases resolved. */
-function listFilters(query: Form): [string, string][] {
-  const present = new Map<string, string>();
-  for (const [key, values] of Object.entries(query)) {
-    const name = ALIASES[key] ?? key;
-    if (FILTER_KEYS.includes(name) && values[0] !== undefined) present.set(name, values[0]);
-  }
-  return FILTER_KEYS.filter((key) => present.has(key)).map((key) => [key, present.get(key)!]);
 }
 
 function callFilter(accountSid: string, filters: [string, string][]): CallFilter {

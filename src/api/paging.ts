@@ -89,3 +89,16 @@ export function buildPage<T extends { sid: string }>(path: string, filters: [str
     },
   };
 }
+
+/**
+ * The list filters present in `query`, in the resource's stable order, with aliases resolved
+ * (e.g. `StartTimeBefore` → `StartTime<`): what a list is filtered by and what its page URIs repeat.
+ */
+export function listFilters(query: Form, keys: readonly string[], aliases: Record<string, string>): [string, string][] {
+  const present = new Map<string, string>();
+  for (const [key, values] of Object.entries(query)) {
+    const name = aliases[key] ?? key;
+    if (keys.includes(name) && values[0] !== undefined) present.set(name, values[0]);
+  }
+  return keys.filter((key) => present.has(key)).map((key) => [key, present.get(key)!]);
+}

@@ -13,7 +13,7 @@ import type { Store } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
 import { timeRange } from './calls-routes.js';
 import { registerNotAllowed } from './not-allowed.js';
-import { buildPage, pageRequest, readPaging } from './paging.js';
+import { buildPage, listFilters, pageRequest, readPaging } from './paging.js';
 import { callRecordingJson, recordingJson } from './render/recording.js';
 import { collectionPath, formatOf, sendInstance, sendList } from './respond.js';
 
@@ -51,7 +51,7 @@ export function registerRecordingRoutes(app: FastifyInstance, auth: Authenticato
     app.get<AccountParams>(path, async (request, reply) => {
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
-      const filters = listFilters(request.query as Form);
+      const filters = listFilters(request.query as Form, FILTER_KEYS, ALIASES);
       const filter: RecordingFilter = { accountSid, callSid: get(filters, 'CallSid'), dateCreated: timeRange('DateCreated', (k) => get(filters, k)) };
       return list(request, reply, filters, filter, (r) => recordingJson(r, recordings.mediaUrl(r)));
     });
@@ -116,15 +116,6 @@ export function registerRecordingRoutes(app: FastifyInstance, auth: Authenticato
 
   registerNotAllowed(app, auth, [...collection, ...callCollection], ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET');
   registerNotAllowed(app, auth, [instance, callInstance], ['POST', 'PUT', 'PATCH'], 'GET, DELETE');
-}
-
-function listFilters(query: Form): [string, string][] {
-  const present = new Map<string, string>();
-  for (const [key, values] of Object.entries(query)) {
-    const name = ALIASES[key] ?? key;
-    if (FILTER_KEYS.includes(name) && values[0] !== undefined) present.set(name, values[0]);
-  }
-  return FILTER_KEYS.filter((key) => present.has(key)).map((key) => [key, present.get(key)!]);
 }
 
 function get(filters: [string, string][], key: string): string | undefined {

@@ -3,13 +3,8 @@ import type { RecordingRecord } from '../../domain/recording.js';
 
 const base = (accountSid: string) => `/2010-04-01/Accounts/${accountSid}`;
 
-/**
- * A Recording in Twilio's 2010 JSON shape (`api.v2010.account.recording`): every key present,
- * nulls where Switchboard has no value (no conferences, no billing, no encryption).
- * `duration` is a string of whole seconds, `-1` while the recording is in progress, as on Twilio.
- */
-export function recordingJson(r: RecordingRecord, mediaUrl: string): Record<string, unknown> {
-  const uri = `${base(r.accountSid)}/Recordings/${r.sid}`;
+/** The fields a Recording shows both at the account level and under its call. */
+function commonFields(r: RecordingRecord): Record<string, unknown> {
   return {
     account_sid: r.accountSid,
     api_version: '2010-04-01',
@@ -26,8 +21,20 @@ export function recordingJson(r: RecordingRecord, mediaUrl: string): Record<stri
     channels: r.channels,
     source: r.source,
     error_code: r.errorCode,
-    uri: `${uri}.json`,
     encryption_details: null,
+  };
+}
+
+/**
+ * A Recording in Twilio's 2010 JSON shape (`api.v2010.account.recording`): every key present,
+ * nulls where Switchboard has no value (no conferences, no billing, no encryption).
+ * `duration` is a string of whole seconds, `-1` while the recording is in progress, as on Twilio.
+ */
+export function recordingJson(r: RecordingRecord, mediaUrl: string): Record<string, unknown> {
+  const uri = `${base(r.accountSid)}/Recordings/${r.sid}`;
+  return {
+    ...commonFields(r),
+    uri: `${uri}.json`,
     subresource_uris: {
       add_on_results: `${uri}/AddOnResults.json`,
       transcriptions: `${uri}/Transcriptions.json`,
@@ -39,23 +46,8 @@ export function recordingJson(r: RecordingRecord, mediaUrl: string): Record<stri
 /** A Recording as the call's subresource shows it (`api.v2010.account.call.recording`). */
 export function callRecordingJson(r: RecordingRecord): Record<string, unknown> {
   return {
-    account_sid: r.accountSid,
-    api_version: '2010-04-01',
-    call_sid: r.callSid,
-    conference_sid: null,
-    date_created: rfc2822(r.dateCreated),
-    date_updated: rfc2822(r.dateUpdated),
-    start_time: rfc2822(r.startTime),
-    duration: r.duration === null ? '-1' : String(r.duration),
-    sid: r.sid,
-    price: null,
+    ...commonFields(r),
     uri: `${base(r.accountSid)}/Calls/${r.callSid}/Recordings/${r.sid}.json`,
-    encryption_details: null,
-    price_unit: 'USD',
-    status: r.status,
-    channels: r.channels,
-    source: r.source,
-    error_code: r.errorCode,
     track: r.source === 'RecordVerb' ? 'inbound' : 'both',
   };
 }
