@@ -104,6 +104,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
   const closed = await calls.closeOrphanedCalls();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
+  const closedRecordings = await recordings.closeUnfinished();
+  if (closedRecordings > 0) log.warn({ closedRecordings }, 'closed recordings left in progress by an earlier stop');
   outbox.start();
 
   let ready = false;

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeWav } from '../src/audio/wav.js';
+import { newSid } from '../src/domain/sid.js';
 import type { Tts } from '../src/ports/tts.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { rejectsWith } from './helpers/sdk.js';
 
@@ -232,5 +235,41 @@ describe('recordings: <Record>, Record=true and the Recordings resource', () => 
     await rejectsWith(h.client.calls.create({ to: '+15558675309', from: '+15005550006', twiml: '<Response/>', record: true, recordingChannels: 'stereo' }), 400);
     await rejectsWith(h.client.calls.create({ to: '+15558675309', from: '+15005550006', twiml: '<Response/>', record: true, trim: 'sometimes' }), 400);
     await rejectsWith(h.client.calls.create({ to: '+15558675309', from: '+15005550006', twiml: '<Response/>', recordingStatusCallbackMethod: 'PUT' }), 400, 21209);
+  });
+});
+
+describe('recordings after a crash', () => {
+  it('a recording left in-progress is closed on restart with the audio written so far and a whole header', async () => {
+    const first = await startHarness({ keepDataDir: true });
+    const { accountSid, authToken } = first.server;
+    const dataDir = first.dataDir;
+    await first.close();
+    // What a crash leaves behind: the resource in-progress, and a file whose header was never patched.
+    const store = new SqliteStore(join(dataDir, 'switchboard.db'));
+    await store.migrate();
+    const sid = newSid('RE');
+    await store.saveRecording({
+      sid, accountSid, callSid: newSid('CA'), status: 'in-progress', source: 'RecordVerb', channels: 1,
+      startTime: Date.now(), duration: null, errorCode: null, dateCreated: Date.now(), dateUpdated: Date.now(),
+    });
+    await store.close();
+    mkdirSync(join(dataDir, 'recordings', accountSid), { recursive: true });
+    const samples = new Int16Array(12_000).fill(3000); // 1.5 s
+    writeFileSync(join(dataDir, 'recordings', accountSid, `${sid}.wav`), Buffer.concat([Buffer.alloc(44), Buffer.from(samples.buffer)]));
+
+    const second = await startHarness({ dataDir, accountSid, authToken });
+    try {
+      const recording = await second.client.recordings(sid).fetch();
+      assert.equal(recording.status, 'completed');
+      assert.equal(recording.duration, '2');
+      const media = await fetch(`${second.server.url}/2010-04-01/Accounts/${accountSid}/Recordings/${sid}.wav`, {
+        headers: { authorization: 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64') },
+      });
+      const pcm = decodeWav(new Uint8Array(await media.arrayBuffer()));
+      assert.equal(pcm?.length, 12_000);
+    } finally {
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -338,6 +338,16 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         assert.deepEqual(await list({ dateCreated: { gte: 2000, lt: 4000 } }, { limit: 10 }), sids([recordings[2], recordings[1]]));
       });
 
+      it('listUnfinishedRecordings returns the in-progress recordings of every account', async () => {
+        const store = await fresh();
+        const running = makeRecording(newSid('CA'));
+        const elsewhere = makeRecording(newSid('CA'), { accountSid: OTHER });
+        await store.saveRecording(running);
+        await store.saveRecording(elsewhere);
+        await store.saveRecording(makeRecording(newSid('CA'), { status: 'completed', duration: 3 }));
+        assert.deepEqual(sids(await store.listUnfinishedRecordings()).sort(), [running.sid, elsewhere.sid].sort());
+      });
+
       it('deleteRecording removes a recording of the account only', async () => {
         const store = await fresh();
         const recording = makeRecording(newSid('CA'));

@@ -52,6 +52,8 @@ export interface Store {
   /** Newest first (by creation order). Returns at most `page.limit` recordings. */
   listRecordings(filter: RecordingFilter, page: PageRequest): Promise<RecordingRecord[]>;
   deleteRecording(accountSid: string, sid: string): Promise<boolean>;
+  /** Recordings still `in-progress`, of every account: at startup, those a crash interrupted. */
+  listUnfinishedRecordings(): Promise<RecordingRecord[]>;
 
   /** Callbacks not yet delivered nor abandoned, in queue order (`id` ascending). */
   pendingCallbacks(limit: number): Promise<QueuedCallback[]>;

@@ -6,7 +6,7 @@ import type { RecordingEvent, RecordingRecord, RecordingSettings, RecordingSourc
 import { isSid, newSid } from '../domain/sid.js';
 import type { Clock } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
-import { trimSilence, WAV_SAMPLE_RATE, wavSamples } from './wav-file.js';
+import { repairWavHeader, trimSilence, WAV_SAMPLE_RATE, wavSamples } from './wav-file.js';
 
 export interface RecordingsDeps {
   store: Store;
@@ -97,6 +97,32 @@ export class Recordings {
     };
     await this.save(active, finished, finished.status);
     return finished;
+  }
+
+  /**
+   * Closes recordings a crash left `in-progress` (design.md: nothing is lost): the audio written
+   * until then is kept, its header made whole, and the recording saved `completed` (or `absent`
+   * when nothing was written). Their status callbacks cannot be sent: the callback settings
+   * lived only in the interrupted call. Returns how many were closed.
+   */
+  async closeUnfinished(): Promise<number> {
+    const unfinished = await this.deps.store.listUnfinishedRecordings();
+    for (const recording of unfinished) {
+      const path = this.path(recording.accountSid, recording.sid)!;
+      let samples = 0;
+      try {
+        samples = await repairWavHeader(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      await this.deps.store.saveRecording({
+        ...recording,
+        status: samples > 0 ? 'completed' : 'absent',
+        duration: samples > 0 ? Math.max(1, Math.round(samples / WAV_SAMPLE_RATE)) : 0,
+        dateUpdated: this.deps.clock.now(),
+      });
+    }
+    return unfinished.length;
   }
 
   get(accountSid: string, sid: string): Promise<RecordingRecord | null> {

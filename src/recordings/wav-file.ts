@@ -1,4 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
+import { wavHeader } from '../audio/wav.js';
 
 /**
  * Recordings are WAV files of 8 kHz mono signed 16-bit PCM, Twilio's recording format (its
@@ -11,26 +12,6 @@ const BYTES_PER_SAMPLE = 2;
 /** Samples read or written per step: one second of audio. */
 const CHUNK_SAMPLES = WAV_SAMPLE_RATE;
 
-/** The 44-byte header of a file holding `samples` samples. */
-export function wavHeader(samples: number): Buffer {
-  const dataBytes = samples * BYTES_PER_SAMPLE;
-  const header = Buffer.alloc(WAV_HEADER_BYTES);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(WAV_SAMPLE_RATE, 24);
-  header.writeUInt32LE(WAV_SAMPLE_RATE * BYTES_PER_SAMPLE, 28); // byte rate
-  header.writeUInt16LE(BYTES_PER_SAMPLE, 32); // block align
-  header.writeUInt16LE(16, 34); // bits per sample
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
-}
-
 /**
  * Writes a WAV file of `samples` samples, one second at a time: `fill(chunk, offset)` writes
  * the samples that start at `offset` into `chunk` (which starts as silence). A whole-call
@@ -39,7 +20,7 @@ export function wavHeader(samples: number): Buffer {
 export async function writeWav(path: string, samples: number, fill: (chunk: Int16Array, offset: number) => void): Promise<void> {
   const file = await open(path, 'w');
   try {
-    await file.write(wavHeader(samples));
+    await file.write(wavHeader(samples * BYTES_PER_SAMPLE));
     for (let offset = 0; offset < samples; offset += CHUNK_SAMPLES) {
       const chunk = new Int16Array(Math.min(CHUNK_SAMPLES, samples - offset));
       fill(chunk, offset);
@@ -56,6 +37,22 @@ export async function wavSamples(path: string): Promise<number> {
   try {
     const { size } = await file.stat();
     return Math.max(0, Math.floor((size - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE));
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Rewrites the header of a WAV file whose writer stopped before patching its sizes (a crash
+ * mid-recording) so that it matches the samples on disk; returns how many there are.
+ */
+export async function repairWavHeader(path: string): Promise<number> {
+  const file = await open(path, 'r+');
+  try {
+    const { size } = await file.stat();
+    const samples = Math.max(0, Math.floor((size - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE));
+    await file.write(wavHeader(samples * BYTES_PER_SAMPLE), 0, WAV_HEADER_BYTES, 0);
+    return samples;
   } finally {
     await file.close();
   }
@@ -103,7 +100,7 @@ export async function trimSilence(path: string): Promise<number> {
     const temporary = `${path}.trim`;
     const out = await open(temporary, 'w');
     try {
-      await out.write(wavHeader(kept));
+      await out.write(wavHeader(kept * BYTES_PER_SAMPLE));
       for (let offset = 0; offset < kept; offset += CHUNK_SAMPLES) {
         const chunk = await read(first + offset, Math.min(CHUNK_SAMPLES, kept - offset));
         await out.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));

@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { wavHeader } from '../../audio/wav.js';
 
 /**
  * A WAV file (RIFF, PCM format 1) of 8 kHz mono signed 16-bit samples, streamed to disk: the
@@ -7,25 +8,6 @@ import { open } from 'node:fs/promises';
  * Nothing is held in memory and nothing blocks the media thread (sip-media-notes pitfall 20).
  */
 export const WAV_HEADER_BYTES = 44;
-const SAMPLE_RATE = 8000;
-
-export function wavHeader(dataBytes: number): Buffer {
-  const h = Buffer.alloc(WAV_HEADER_BYTES);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16); // fmt chunk size
-  h.writeUInt16LE(1, 20); // PCM
-  h.writeUInt16LE(1, 22); // mono
-  h.writeUInt32LE(SAMPLE_RATE, 24);
-  h.writeUInt32LE(SAMPLE_RATE * 2, 28); // byte rate
-  h.writeUInt16LE(2, 32); // block align
-  h.writeUInt16LE(16, 34); // bits per sample
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
 
 export class WavWriter {
   private readonly out: WriteStream;

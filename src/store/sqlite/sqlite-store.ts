@@ -202,6 +202,10 @@ export class SqliteStore implements Store {
     return this.s.deleteRecording.run(sid, accountSid).changes > 0;
   }
 
+  async listUnfinishedRecordings(): Promise<RecordingRecord[]> {
+    return (this.s.listUnfinishedRecordings.all() as RecordingRow[]).map(rowToRecording);
+  }
+
   // ---- callback outbox ---------------------------------------------------------------
 
   async pendingCallbacks(limit: number): Promise<QueuedCallback[]> {
@@ -325,6 +329,7 @@ function prepareStatements(db: Db) {
       ON CONFLICT (sid) DO UPDATE SET ${RECORDING_UPDATES}`),
     getRecording: db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings WHERE sid = ? AND account_sid = ?`),
     deleteRecording: db.prepare('DELETE FROM recordings WHERE sid = ? AND account_sid = ?'),
+    listUnfinishedRecordings: db.prepare(`SELECT ${RECORDING_COLUMNS} FROM recordings WHERE status = 'in-progress' ORDER BY seq`),
     // A new callback is due at once (next_attempt_at 0): the store has no Clock, and 0 is
     // "due" under any clock, real or simulated.
     insertCallback: db.prepare(`INSERT INTO callback_outbox (call_sid, account_sid, sequence_number, url, method, params, next_attempt_at)
