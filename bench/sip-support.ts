@@ -97,7 +97,7 @@ export interface ProbeResult {
   p99: number;
   max: number;
   skipped: number;
-  /** CPU seconds of the probe process (engine workers and the receivers' thread). */
+  /** CPU seconds of the probe process (engine workers and the receivers' thread) over its measured windows. */
   cpuSeconds: number;
   seconds: number;
 }
@@ -131,6 +131,6 @@ export async function runMediaProbe(streams: number, workers: number, seconds: n
   if (code !== 0 || !summary || !cpu) throw new Error(`media-load probe failed (exit ${code}):\n${out.slice(-2000)}`);
   return {
     streams, txPpsMin: Number(summary[1]), needed: Number(summary[3]), p99: Number(summary[4]), max: Number(summary[5]),
-    skipped: Number(summary[6]), cpuSeconds: Number(cpu[1]), seconds: seconds + 1,
+    skipped: Number(summary[6]), cpuSeconds: Number(cpu[1]), seconds,
   };
 }

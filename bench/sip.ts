@@ -13,7 +13,9 @@
  *   BENCH_SIP_RATES=100,200,300   rates for 5 (calls/s)
  *   BENCH_SIP_STEPS=100,300       concurrency steps for 6
  */
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildRtpPcap } from '../test/peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from '../test/peers/ports.js';
@@ -79,11 +81,31 @@ interface RateStep {
   holds: boolean;
 }
 
+/** sipp's own run time (its stats CSV's StartTime to the final row's CurrentTime), without process start-up. */
+function sippElapsedSeconds(cwd: string): number | undefined {
+  const lines = existsSync(join(cwd, 'stats.csv')) ? readFileSync(join(cwd, 'stats.csv'), 'latin1').split('\n').filter((l) => l.trim()) : [];
+  if (lines.length < 2) return undefined;
+  const header = lines[0]!.split(';');
+  const row = lines[lines.length - 1]!.split(';');
+  const epoch = (column: string) => Number(row[header.indexOf(column)]?.trim().split(/\s+/).at(-1));
+  const elapsed = epoch('CurrentTime') - epoch('StartTime');
+  return Number.isFinite(elapsed) ? elapsed : undefined;
+}
+
 async function rateStep(rate: number, to: string, service: string | undefined): Promise<RateStep> {
   const calls = rate * RATE_STEP_S;
+  const cwd = mkdtempSync(join(tmpdir(), 'bench-sipp-'));
   const t0 = performance.now();
-  const result = await runSipp({ scenario: 'uac', target: to, service, rate, calls, durationMs: RATE_CALL_MS, timeoutMs: RATE_STEP_S * 1000 + 30_000 });
-  const placingS = Math.max(RATE_STEP_S, (performance.now() - t0 - RATE_CALL_MS) / 1000);
+  let result: SippResult;
+  let elapsedS: number;
+  try {
+    result = await runSipp({ scenario: 'uac', target: to, service, rate, calls, durationMs: RATE_CALL_MS, timeoutMs: RATE_STEP_S * 1000 + 30_000, cwd });
+    elapsedS = sippElapsedSeconds(cwd) ?? (performance.now() - t0) / 1000;
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+  // The last call was placed one call length before sipp finished.
+  const placingS = Math.max((calls - 1) / rate, elapsedS - RATE_CALL_MS / 1000);
   const stats = result.stats;
   const successful = stats?.successful ?? 0;
   const failed = stats ? stats.failed + (stats.created - stats.successful - stats.failed) : calls;
@@ -240,9 +262,9 @@ export async function benchSipConcurrency(): Promise<void> {
       name: `6. ${fmt(step.calls)} concurrent G.711 calls: send jitter p50 / p99 / max`,
       value:
         `${jitter(s.sendJitterMs.p50, s.sendJitterMs.p99, s.sendJitterMs.max)}; reached ${fmt(step.reached)}, tx ${fmt(s.txPps)} pps of ${fmt(step.calls * 50)}, rx ${fmt(s.rxPps)}, ` +
-        `${fmt(s.framesSkipped)} skipped; Node CPU ${fmt(step.cpuPercent)}% (box ${fmt(step.machinePercent)}% of ${availableParallelism()} cores); sipp ${fmt(step.sipp.stats?.failed ?? NaN)} failed`,
+        `${fmt(s.framesSkipped)} skipped; Node CPU ${fmt(step.cpuPercent)}%, sipp and the rest ${fmt(Math.max(0, step.machinePercent * availableParallelism() - step.cpuPercent))}% (box ${fmt(step.machinePercent)}% busy); sipp ${fmt(step.sipp.stats?.failed ?? NaN)} failed`,
       reference: probe
-        ? `RTP only, ${fmt(probe.streams)} streams: p99 ${fmt(probe.p99, 1)} / max ${fmt(probe.max, 1)} ms, tx ≥ ${fmt(probe.txPpsMin)} pps, ${fmt(probe.skipped)} skipped, CPU ${fmt((probe.cpuSeconds / probe.seconds) * 100)}%`
+        ? `RTP only, ${fmt(probe.streams)} streams: p99 ${fmt(probe.p99, 1)} / max ${fmt(probe.max, 1)} ms, tx ≥ ${fmt(probe.txPpsMin)} pps, ${fmt(probe.skipped)} skipped, CPU ${fmt((probe.cpuSeconds / probe.seconds) * 100)}% (engine + echo receivers)`
         : 'probe failed',
       ratio: '',
       target: `p99 ≤ ${JITTER_TARGET_MS} ms`,
@@ -263,7 +285,7 @@ export async function benchSipConcurrency(): Promise<void> {
     `sip-concurrency: sipp test/fixtures/sipp/uac-load.xml ramps at ${RAMP_RATE} calls/s and streams a 20 ms PCMU pcap of ${speech.source} into each call; ` +
       `the number's app answers <Play loop="0"> of a ${fmt(speech.pcm.length / 8000, 1)} s WAV, so Switchboard encodes and sends audio on every call. ` +
       `Figures over a ${WINDOW_MS / 1000} s window once every call is up, from MediaEngine.stats() (${workers} media workers, one per core); ` +
-      `Node CPU is process.cpuUsage of the server child (100% = one core), box is all cores busy (sipp and the app included). Every step runs unless one could not keep its calls up. ` +
+      `Node CPU is process.cpuUsage of the server child (main thread and media workers; 100% = one core); "sipp and the rest" is every other busy core-share on the box in the same window (sipp, the TwiML app, this bench, anything else running). Every step runs unless one could not keep its calls up. ` +
       `Reference: bench/media-load.ts with as many streams on the engine alone (each plays a prompt, a receiver socket echoes it back), ${WINDOW_MS / 1000} s in 2 s windows, worst window`,
   );
 }
