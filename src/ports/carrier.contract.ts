@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Carrier, InboundOffer, Leg, LegListener } from './carrier.js';
 
@@ -254,6 +257,49 @@ export function runCarrierContract(name: string, make: () => CarrierHarness | Pr
       await assert.rejects(leg.media.say('Anyone there?', voice, signal()));
       await assert.rejects(leg.media.pause(100, signal()));
       await assert.rejects(leg.media.playDigits('1', signal()));
+    });
+
+    test('record writes a WAV until stopped and resolves finished; a redirect rejects it with the reason', async (h) => {
+      const { leg } = await answered(h);
+      const dir = await mkdtemp(join(tmpdir(), 'carrier-contract-'));
+      try {
+        const stop = new AbortController();
+        const request = { path: join(dir, 'one.wav'), maxLengthMs: 60_000, silenceTimeoutMs: 0, stop: stop.signal, beep: false };
+        const recorded = leg.media.record(request, signal());
+        await h.advance(1000);
+        stop.abort();
+        const result = await recorded;
+        assert.equal(result.reason, 'finished');
+        const file = await readFile(request.path);
+        assert.equal(file.toString('latin1', 0, 4), 'RIFF');
+        assert.equal(file.length - 44, file.readUInt32LE(40), 'the data size in the header matches the file');
+
+        const redirect = new AbortController();
+        const reason = new Error('redirected');
+        const second = assert.rejects(leg.media.record({ ...request, path: join(dir, 'two.wav'), stop: new AbortController().signal }, redirect.signal), (err) => err === reason);
+        await h.advance(500);
+        redirect.abort(reason);
+        await second;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('a whole-call recording stops when asked and is a complete WAV', async (h) => {
+      const { leg } = await answered(h);
+      const dir = await mkdtemp(join(tmpdir(), 'carrier-contract-'));
+      try {
+        const path = join(dir, 'call.wav');
+        const recording = leg.media.startCallRecording(path);
+        await h.advance(1000);
+        const { durationMs } = await recording.stop();
+        assert.ok(durationMs >= 0);
+        const file = await readFile(path);
+        assert.equal(file.toString('latin1', 8, 12), 'WAVE');
+        assert.equal(file.length - 44, file.readUInt32LE(40));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     test('an inbound call is offered with its numbers and rings until answered', async (h) => {
