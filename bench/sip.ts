@@ -39,6 +39,7 @@ const CONCURRENCY = steps(process.env.BENCH_SIP_STEPS, [100, 300, 500, 1000]);
 /** Calls per second while ramping up to a concurrency step. */
 const RAMP_RATE = 150;
 const SETTLE_MS = 1500;
+const STALL_MS = 3000;
 const WINDOW_MS = 4000;
 const JITTER_TARGET_MS = 5;
 const CONCURRENCY_TARGET = 1000;
@@ -196,10 +197,13 @@ async function concurrencyStep(sb: ServerChild, calls: number, pcap: Buffer, pca
     scenario: sippFixture('uac-load'), target: target(sb), service: NUMBER.slice(1), rate: RAMP_RATE, limit: calls, calls,
     durationMs: pcapMs, files: { 'pcap/load.pcap': pcap }, timeoutMs: rampMs + pcapMs + 30_000,
   });
-  const deadline = performance.now() + rampMs * 2 + 10_000;
+  // Wait for every call, or until the ramp stalls (no new call for STALL_MS): then measure what is up.
+  const deadline = performance.now() + rampMs * 2;
   let reached = 0;
-  while (performance.now() < deadline) {
-    reached = await sb.rpc<number>('liveCalls');
+  let grewAt = performance.now();
+  while (performance.now() < deadline && performance.now() - grewAt < STALL_MS) {
+    const live = await sb.rpc<number>('liveCalls');
+    if (live > reached) [reached, grewAt] = [live, performance.now()];
     if (reached >= calls) break;
     await sleep(250);
   }
@@ -235,7 +239,8 @@ export async function benchSipConcurrency(): Promise<void> {
   try {
     await provision(sb, `${app.url}/voice`);
     for (const calls of CONCURRENCY) {
-      const pcapMs = (calls / RAMP_RATE) * 1000 + SETTLE_MS + WINDOW_MS + 2500;
+      // Long enough for a ramp at half the asked rate: the window must end before the first calls do.
+      const pcapMs = (calls / RAMP_RATE) * 2000 + STALL_MS + SETTLE_MS + WINDOW_MS + 2000;
       // One speech clip repeated to cover the call: 20 ms PCMU frames, 50 pps.
       const pcm = new Int16Array(Math.ceil((pcapMs / 1000) * 8000));
       for (let i = 0; i < pcm.length; i += speech.pcm.length) pcm.set(speech.pcm.subarray(0, pcm.length - i), i);
@@ -261,8 +266,8 @@ export async function benchSipConcurrency(): Promise<void> {
     rows.push({
       name: `6. ${fmt(step.calls)} concurrent G.711 calls: send jitter p50 / p99 / max`,
       value:
-        `${jitter(s.sendJitterMs.p50, s.sendJitterMs.p99, s.sendJitterMs.max)}; reached ${fmt(step.reached)}, tx ${fmt(s.txPps)} pps of ${fmt(step.calls * 50)}, rx ${fmt(s.rxPps)}, ` +
-        `${fmt(s.framesSkipped)} skipped; Node CPU ${fmt(step.cpuPercent)}%, sipp and the rest ${fmt(Math.max(0, step.machinePercent * availableParallelism() - step.cpuPercent))}% (box ${fmt(step.machinePercent)}% busy); sipp ${fmt(step.sipp.stats?.failed ?? NaN)} failed`,
+        `${jitter(s.sendJitterMs.p50, s.sendJitterMs.p99, s.sendJitterMs.max)}; calls up ${fmt(step.reached)}, streams in window ${fmt(s.streams)}, tx ${fmt(s.txPps)} pps of ${fmt(step.calls * 50)}, rx ${fmt(s.rxPps)}, ` +
+        `${fmt(s.framesSkipped)} skipped; Node CPU ${fmt(step.cpuPercent)}%, sipp and the rest ${fmt(Math.max(0, step.machinePercent * availableParallelism() - step.cpuPercent))}% (box ${fmt(step.machinePercent * availableParallelism())}% of ${availableParallelism() * 100}%); sipp ${fmt(step.sipp.stats?.failed ?? NaN)} failed`,
       reference: probe
         ? `RTP only, ${fmt(probe.streams)} streams: p99 ${fmt(probe.p99, 1)} / max ${fmt(probe.max, 1)} ms, tx ≥ ${fmt(probe.txPpsMin)} pps, ${fmt(probe.skipped)} skipped, CPU ${fmt((probe.cpuSeconds / probe.seconds) * 100)}% (engine + echo receivers)`
         : 'probe failed',
@@ -284,7 +289,7 @@ export async function benchSipConcurrency(): Promise<void> {
   notes.push(
     `sip-concurrency: sipp test/fixtures/sipp/uac-load.xml ramps at ${RAMP_RATE} calls/s and streams a 20 ms PCMU pcap of ${speech.source} into each call; ` +
       `the number's app answers <Play loop="0"> of a ${fmt(speech.pcm.length / 8000, 1)} s WAV, so Switchboard encodes and sends audio on every call. ` +
-      `Figures over a ${WINDOW_MS / 1000} s window once every call is up, from MediaEngine.stats() (${workers} media workers, one per core); ` +
+      `Figures over a ${WINDOW_MS / 1000} s window once every call is up (or the ramp stalled for ${STALL_MS / 1000} s: "calls up" is the most seen live), from MediaEngine.stats() (${workers} media workers, one per core); ` +
       `Node CPU is process.cpuUsage of the server child (main thread and media workers; 100% = one core); "sipp and the rest" is every other busy core-share on the box in the same window (sipp, the TwiML app, this bench, anything else running). Every step runs unless one could not keep its calls up. ` +
       `Reference: bench/media-load.ts with as many streams on the engine alone (each plays a prompt, a receiver socket echoes it back), ${WINDOW_MS / 1000} s in 2 s windows, worst window`,
   );
