@@ -10,7 +10,7 @@ import { startSipEdge, type SipEdge } from '../src/sip/sip-edge.js';
 import { SipTestPhone } from './helpers/sip-phone.js';
 
 /** Real I/O (UDP on loopback, media workers) settles in this much real time between clock steps. */
-const SETTLE_MS = 50;
+const SETTLE_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** 400 ms of a 440 Hz tone as an 8 kHz WAV, served for the contract's `play` case. */

@@ -27,7 +27,12 @@ export class WholeCallRecording {
    */
   stop(): Promise<Record<string, string>> {
     return (this.stopped ??= (async () => {
-      await this.audio.stop();
+      try {
+        await this.audio.stop();
+      } catch {
+        // The audio could not be finished cleanly (a media worker died, a disk error): what was
+        // written is on disk, and the recording must still leave in-progress.
+      }
       const recording = await this.recordings.finish(this.active);
       return { RecordingUrl: this.active.url, RecordingSid: recording.sid, RecordingDuration: String(recording.duration ?? 0) };
     })());

@@ -305,7 +305,10 @@ export class SipLeg implements Leg {
 function streamParams(media: NegotiatedMedia) {
   return {
     remoteAddress: media.remoteAddress, remotePort: media.remotePort, payloadType: media.payloadType,
-    telephoneEventPt: media.telephoneEventPt, send: media.send, receive: media.receive,
+    telephoneEventPt: media.telephoneEventPt, send: media.send,
+    // A call on hold (we may not send) expects no RTP either: many phones send none while
+    // holding, and the RTP timeout must not hang them up.
+    receive: media.receive && media.send,
   };
 }
 

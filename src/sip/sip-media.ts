@@ -119,6 +119,7 @@ export class SipMedia implements Media {
   /** `Record=true`: both directions mixed, from the answer until `stop()` or the end of the call. */
   startCallRecording(path: string): CallRecording {
     const started = this.host.answeredStream(false).then((stream) => stream!.record(path, { mix: 'both' }));
+    started.catch(() => undefined); // a call that ends first has nothing to stop: stop() resolves 0
     let stopped: Promise<{ durationMs: number }> | undefined;
     return {
       stop: () =>

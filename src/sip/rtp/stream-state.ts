@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { decodeG711, encodeG711, silenceByte, type G711PayloadType } from './g711.js';
 import { InbandDtmfDetector } from './goertzel.js';
@@ -26,6 +26,8 @@ export interface StreamReporter {
  */
 const SEND_BUFFERS = 4;
 const AUDIO_PACKET_BYTES = RTP_HEADER_BYTES + FRAME_SAMPLES;
+/** 60 ms of G.711 (480 bytes) plus a header with CSRCs and an extension, with room to spare. */
+const MAX_RTP_DATAGRAM = 1024;
 
 /**
  * One call's media on its worker: the RTP sender driven by the worker's Pacer, the receive
@@ -177,9 +179,12 @@ export class StreamState implements PacedStream {
     this.lastSentSlot = slotTime;
   }
 
-  private readonly onPacket = (datagram: Buffer): void => {
+  private readonly onPacket = (datagram: Buffer, from: RemoteInfo): void => {
     const params = this.params;
     if (this.closed || !params?.receive) return;
+    // Only the negotiated peer may speak into the call (no digits or audio injected by a
+    // stranger who guessed the port), and never more than a 60 ms G.711 packet could need.
+    if (from.address !== params.remoteAddress || datagram.length > MAX_RTP_DATAGRAM) return;
     const packet = parseRtpPacket(datagram);
     if (!packet) return;
     const now = performance.now();
