@@ -152,13 +152,24 @@ describe('answerOffer', () => {
     assert.equal((answerOffer(videoOnly, LOCAL) as { error: number }).error, 488);
   });
 
-  it('answers 400 to text that is not SDP, and to an audio stream without a connection address', () => {
+  it('answers 488 to text that is not SDP, and to an audio stream without a usable connection address or port', () => {
     for (const garbage of ['', 'hello world', 'INVITE sip:x SIP/2.0\r\n\r\n', 'v=1\r\nm=audio 1 RTP/AVP 0\r\n']) {
       const result = answerOffer(garbage, LOCAL);
-      assert.ok('error' in result && result.error === 400, `${JSON.stringify(garbage)} → ${JSON.stringify(result)}`);
+      assert.ok('error' in result && result.error === 488, `${JSON.stringify(garbage)} → ${JSON.stringify(result)}`);
     }
     const noConnection = sdp('v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 4000 RTP/AVP 0');
-    assert.deepEqual(answerOffer(noConnection, LOCAL), { error: 400, reason: 'the audio stream has no c= connection address' });
+    assert.deepEqual(answerOffer(noConnection, LOCAL), { error: 488, reason: 'the audio stream has no c= connection address' });
+    const hostName = sdp('v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 media.example.com', 't=0 0', 'm=audio 4000 RTP/AVP 0');
+    assert.match((answerOffer(hostName, LOCAL) as { reason: string }).reason, /not an IP address/);
+    const badPort = sdp('v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 70000 RTP/AVP 0');
+    assert.match((answerOffer(badPort, LOCAL) as { reason: string }).reason, /not a UDP port/);
+  });
+
+  it('ignores a telephone-event on a static payload type (RFC 4733 uses a dynamic one)', () => {
+    const offer = sdp('v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 0 13', 'a=rtpmap:13 telephone-event/8000');
+    const answered = answerOffer(offer, LOCAL);
+    assert.ok('media' in answered);
+    assert.equal(answered.media.telephoneEventPt, undefined);
   });
 
   it('writes the session version it is given in o=', () => {
@@ -262,7 +273,7 @@ describe('SDP robustness', () => {
         assert.ok(result.media.payloadType === 0 || result.media.payloadType === 8);
         assert.equal(typeof result.media.remoteAddress, 'string');
       } else {
-        assert.ok(result.error === 400 || result.error === 488, `case ${i}`);
+        assert.equal(result.error, 488, `case ${i}`);
       }
       const read = readAnswer(mangled);
       assert.ok('error' in read ? typeof read.error === 'string' : read.codec === 'PCMU' || read.codec === 'PCMA');

@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import { parse, type MediaDescription, type SessionDescription } from 'sdp-transform';
 
 /**
@@ -65,23 +65,26 @@ export function createOffer(local: LocalMedia, codecs: Codec[] = ['PCMU', 'PCMA'
  * `recvonly` → `sendonly`, `inactive` → `inactive`, and `c=0.0.0.0` (RFC 2543 hold, §8.4) means
  * the offerer receives nothing, so we do not send.
  *
- * 400 when the SDP cannot be read; 488 (Not Acceptable Here) when nothing in it is usable.
+ * 488 (Not Acceptable Here) when the SDP cannot be read or nothing in it is usable.
  */
 export function answerOffer(
   offer: string,
   local: LocalMedia,
-): { sdp: string; media: NegotiatedMedia } | { error: 488 | 400; reason: string } {
+): { sdp: string; media: NegotiatedMedia } | { error: 488; reason: string } {
   const session = parseSdp(offer);
-  if (typeof session === 'string') return { error: 400, reason: session };
+  // An unreadable body is an unacceptable offer (488), not a malformed SIP message (400).
+  if (typeof session === 'string') return { error: 488, reason: session };
   if (session.media.length === 0) return { error: 488, reason: 'the offer has no media stream' };
   let chosen: { index: number; media: NegotiatedMedia; events?: string } | undefined;
+  /** Why the first audio stream we could not use was refused, when no stream is usable. */
+  let problem: string | undefined;
   for (const [index, m] of session.media.entries()) {
     if (chosen) break;
     const usable = acceptableAudio(session, m);
-    if (typeof usable === 'string') return { error: 400, reason: usable };
-    if (usable) chosen = { index, ...usable };
+    if (typeof usable === 'string') problem ??= usable;
+    else if (usable) chosen = { index, ...usable };
   }
-  if (!chosen) return { error: 488, reason: 'no audio stream offers PCMU or PCMA over RTP/AVP' };
+  if (!chosen) return { error: 488, reason: problem ?? 'no audio stream offers PCMU or PCMA over RTP/AVP' };
   const { media, events } = chosen;
   const lines = session.media.flatMap((m, index) => {
     if (index !== chosen!.index) return [`m=${m.type} 0 ${m.protocol} ${String(m.payloads ?? '').trim() || '0'}`];
@@ -144,13 +147,18 @@ function acceptableAudio(session: SessionDescription, m: MediaDescription): { me
     return !map || (String(map.codec).toUpperCase() === CODEC_OF_PT[pt] && map.rate === 8000 && Number(map.encoding ?? 1) === 1);
   });
   if (payloadType === undefined) return undefined;
+  // telephone-event is always a dynamic payload type (RFC 4733 §7.1.1, RFC 3551 §3): 96–127.
   const telephoneEventPt = pts.find((pt) => {
     const map = rtpmap(pt);
-    return map !== undefined && String(map.codec).toLowerCase() === 'telephone-event' && map.rate === 8000;
+    return pt >= 96 && pt <= 127 && map !== undefined && String(map.codec).toLowerCase() === 'telephone-event' && map.rate === 8000;
   });
   const ip = (m.connection ?? session.connection)?.ip;
   const address = ip === undefined ? '' : String(ip);
   if (!address) return 'the audio stream has no c= connection address';
+  // RTP goes to an IP literal; a host name in c= (RFC 4566 allows it) would need a DNS lookup
+  // on the media path, so such a stream is not usable.
+  if (!isIP(address)) return `the audio stream's c= address "${address}" is not an IP address`;
+  if (!Number.isInteger(m.port) || m.port < 1 || m.port > 65535) return `the audio stream's port ${m.port} is not a UDP port`;
   const direction = (m.direction ?? session.direction ?? 'sendrecv') as Direction;
   const peerSends = direction === 'sendrecv' || direction === 'sendonly';
   const peerReceives = (direction === 'sendrecv' || direction === 'recvonly') && address !== '0.0.0.0';
