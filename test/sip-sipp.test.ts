@@ -118,6 +118,16 @@ describe('SIP calls with sipp', () => {
       assert.equal(outbound.params.Direction, 'outbound-api');
     });
 
+    it('a From with an empty SIP user part is sent as anonymous instead of breaking the call', async () => {
+      const uas = await startSipp({ scenario: sippFixture('uas-answer'), timeoutMs: 30_000, traceMessages: true });
+      h.app.route('/outbound', '<Response><Say>Hello</Say><Hangup/></Response>');
+      const call = await h.client.calls.create({ to: `sip:bob@127.0.0.1:${uas.port}`, from: 'sip:@example.com', url: `${h.app.url}/outbound` });
+      await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status === 'completed', 15_000);
+      const result = await uas.done;
+      assert.equal(result.code, 0);
+      assert.match(result.messages, /From: <sip:anonymous@127\.0\.0\.1>/);
+    });
+
     it('486 Busy Here ends the call busy', async () => {
       const { call, uas } = await place('uas-busy');
       const done = await completedCallback(call.sid);

@@ -36,7 +36,7 @@ export class SipCarrier implements Carrier {
     const trunk = this.options.trunk;
     const auth = request.sipAuth ?? (trunk?.username ? { username: trunk.username, password: trunk.password ?? '' } : undefined);
     // No event can reach the listener before dial() returns: every one waits for real I/O.
-    void leg.start(target, request, request.from, auth);
+    leg.start(target, request, request.from, auth);
     return leg;
   }
 
@@ -80,7 +80,7 @@ class SipOffer implements InboundOffer {
   attach(callSid: string, listener: LegListener): Leg {
     if (this.leg) throw new Error('This inbound offer is already attached');
     this.leg = new SipLeg(this.host, callSid, 'inbound', listener);
-    void this.leg.prepareInbound(this.invite);
+    this.leg.prepareInbound(this.invite);
     return this.leg;
   }
 }

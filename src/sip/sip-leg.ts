@@ -1,7 +1,7 @@
 import type { DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { Tts } from '../ports/tts.js';
-import { guarded, type SipLogger } from './logger.js';
+import type { SipLogger } from './logger.js';
 import type { SipUri } from './message/types.js';
 import type { MediaEngine, RtpStream } from './rtp/media-engine.js';
 import { answerOffer, createOffer, readAnswer, type NegotiatedMedia } from './sdp.js';
@@ -86,7 +86,11 @@ export class SipLeg implements Leg {
    * Outbound: opens the RTP port, then sends the INVITE. Runs after `dial()` returned the leg;
    * the ring timeout counts from the dial, not from when the port was ready.
    */
-  async start(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth']): Promise<void> {
+  start(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth']): void {
+    this.startOutbound(target, request, from, auth).catch((error: unknown) => this.fail(error));
+  }
+
+  private async startOutbound(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth']): Promise<void> {
     this.ringTimer = this.host.clock.setTimer(request.ringTimeoutMs, () => this.ringTimeout());
     try {
       this.stream = await this.host.engine.openStream(this.streamEvents());
@@ -98,23 +102,27 @@ export class SipLeg implements Leg {
     const sdp = createOffer(this.localMedia());
     this.outgoing = this.host.ua.invite(
       {
-        uri: target, from: { uri: `sip:${fromUser(from)}@${this.host.contactHost}` }, sdp, auth,
+        uri: target, from: { uri: `sip:${fromUser(from)}@${uriHost(this.host.contactHost)}` }, sdp, auth,
         // As Twilio does on its SIP INVITEs, so the far end can tie the call to its SID.
         headers: [{ name: 'X-Twilio-CallSid', value: this.callSid }],
       },
       {
-        provisional: (status) => guarded(this.host.log, 'provisional', () => this.provisional(status)),
-        accepted: (dialog, response) => guarded(this.host.log, 'accepted', () => this.accepted(dialog, response.body.toString())),
-        failed: (status) => guarded(this.host.log, 'failed', () => this.end(reasonForFailure(status), status)),
+        provisional: (status) => this.safely(() => this.provisional(status)),
+        accepted: (dialog, response) => this.safely(() => this.accepted(dialog, response.body.toString())),
+        failed: (status) => this.safely(() => this.end(reasonForFailure(status), status)),
       },
     );
   }
 
   /** Inbound: the INVITE rings (180 sent by the carrier) while the RTP port opens. */
-  async prepareInbound(invite: IncomingInvite): Promise<void> {
+  prepareInbound(invite: IncomingInvite): void {
+    this.openInbound(invite).catch((error: unknown) => this.fail(error));
+  }
+
+  private async openInbound(invite: IncomingInvite): Promise<void> {
     this.incoming = invite;
     this.state = 'ringing';
-    invite.onCancel = () => guarded(this.host.log, 'cancel', () => this.end('remote-hangup', 487));
+    invite.onCancel = () => this.safely(() => this.end('remote-hangup', 487));
     try {
       this.stream = await this.host.engine.openStream(this.streamEvents());
     } catch (error) {
@@ -145,6 +153,26 @@ export class SipLeg implements Leg {
     else if (this.outgoing) this.outgoing.cancel();
     else this.incoming?.reject(487, 'Request Terminated');
     this.end();
+  }
+
+  /**
+   * Something unexpected broke the leg (a bug, or input nothing else caught): the call fails
+   * rather than hanging, and the process goes on (design.md: no input crashes the process).
+   */
+  private fail(error: unknown): void {
+    this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: the call leg failed');
+    if (this.dialog) void this.dialog.bye();
+    else this.incoming?.reject(500);
+    this.end('failed', 500);
+  }
+
+  /** Runs a handler the user agent or the media engine calls; a throw fails this call only. */
+  private safely(handler: () => void): void {
+    try {
+      handler();
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** Reads the state afresh after an await (TypeScript narrows it across the await otherwise). */
@@ -200,12 +228,15 @@ export class SipLeg implements Leg {
   private connect(dialog: Dialog, media: NegotiatedMedia | undefined): void {
     this.dialog = dialog;
     this.state = 'answered';
-    dialog.onEnded = (why) => guarded(this.host.log, 'dialog ended', () => this.end('remote-hangup', why === 'bye' ? 200 : 408));
+    dialog.onEnded = (why) => this.safely(() => this.end('remote-hangup', why === 'bye' ? 200 : 408));
     dialog.onReinvite = (offer) => (offer === undefined ? createOffer(this.localMedia(true)) : this.reinvite(offer));
-    dialog.onAckSdp = (answer) => {
+    dialog.onAckSdp = (answer) => this.safely(() => {
       const next = readAnswer(answer);
-      if (!('error' in next)) this.useMedia(next);
-    };
+      if (!('error' in next)) return this.useMedia(next);
+      this.listener?.notice(CARRIER_NOTICE, `SIP: the SDP answer in the far end's ACK is unusable: ${next.error}`);
+      void dialog.bye();
+      this.end('failed', 488);
+    });
     if (media) this.useMedia(media);
     this.answeredSignal.resolve(this.stream!);
   }
@@ -248,10 +279,10 @@ export class SipLeg implements Leg {
 
   private streamEvents() {
     return {
-      dtmf: (digit: string) => guarded(this.host.log, 'dtmf', () => {
+      dtmf: (digit: string) => this.safely(() => {
         if (this.state === 'answered') this.listener?.digits(digit);
       }),
-      rtpTimeout: () => guarded(this.host.log, 'rtp timeout', () => {
+      rtpTimeout: () => this.safely(() => {
         if (this.state !== 'answered') return;
         // The far end went silent for good (no RTP at all): treat it as gone and hang up.
         this.listener?.notice(CARRIER_NOTICE, 'SIP: no RTP received from the far end for too long; the call was hung up.');
@@ -312,9 +343,18 @@ function streamParams(media: NegotiatedMedia) {
   };
 }
 
-/** The SIP user part for our From: the caller ID as given, stripped of a `sip:`/`client:` scheme. */
+/**
+ * The SIP user part for our From: the caller ID as given, stripped of a `sip:`/`client:` scheme;
+ * `anonymous` when nothing is left (RFC 3261 §8.1.1.3 suggests it for an unknown caller).
+ */
 function fromUser(from: string): string {
-  return encodeURIComponent(from.replace(/^(sips?|client):/i, '').replace(/@.*$/, '')).replace(/%2B/gi, '+');
+  const user = from.replace(/^(sips?|client):/i, '').replace(/@.*$/, '');
+  return user ? encodeURIComponent(user).replace(/%2B/gi, '+') : 'anonymous';
+}
+
+/** A host as a SIP URI writes it: IPv6 literals in brackets (RFC 3261 §25.1 `IPv6reference`). */
+function uriHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** A stable numeric SDP session id per call (RFC 4566 §5.2 wants an NTP-like number). */
