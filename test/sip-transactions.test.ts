@@ -36,19 +36,16 @@ class FakeTransport implements SipTransport {
 
 class RecordingCore implements TransactionCore {
   readonly requests: { request: SipRequest; tx: ServerTransaction | undefined }[] = [];
-  readonly strays: SipResponse[] = [];
   receiveRequest(request: SipRequest, _source: SipAddress, tx: ServerTransaction | undefined): void {
     this.requests.push({ request, tx });
-  }
-  receiveStrayResponse(response: SipResponse): void {
-    this.strays.push(response);
   }
 }
 
 function setup() {
   const clock = new ManualClock();
   const transport = new FakeTransport(clock);
-  const layer = new TransactionLayer({ transport, clock });
+  // The test requests carry Via 192.0.2.7:5070 both ways, so that is "our" sent-by here.
+  const layer = new TransactionLayer({ transport, clock, sentBy: { host: '192.0.2.7', port: 5070 } });
   const core = new RecordingCore();
   layer.setCore(core);
   return { clock, transport, layer, core, t0: clock.now() };
@@ -134,17 +131,34 @@ describe('INVITE client transaction', () => {
     transport.inject(makeResponse(invite, 200, undefined, { toTag: 'fork' }));
     assert.deepEqual(u.events, ['response 200', 'response 200', 'response 200']);
     assert.equal(transport.sent.filter((s) => isRequest('ACK')(s.message)).length, 0);
-    assert.equal(core.strays.length, 0);
   });
 
-  it('hands a 2xx that arrives after Timer M to the core as a stray response', async () => {
+  it('drops a 2xx that arrives after Timer M: no transaction, nothing passed up, nothing sent (RFC 6026 §8.4)', async () => {
     const { clock, transport, layer, core } = setup();
     const invite = request('INVITE');
-    layer.sendInvite(invite, PEER, user());
+    const u = user();
+    layer.sendInvite(invite, PEER, u);
     transport.inject(makeResponse(invite, 200, undefined, { toTag: 'a' }));
     await clock.advance(32_000);
+    const sentBefore = transport.sent.length;
     transport.inject(makeResponse(invite, 200, undefined, { toTag: 'a' }));
-    assert.equal(core.strays.length, 1);
+    assert.deepEqual(u.events, ['response 200']);
+    assert.equal(core.requests.length, 0);
+    assert.equal(transport.sent.length, sentBefore);
+  });
+
+  it('drops a response whose top Via sent-by is not ours, even with a live transaction\'s branch (§18.1.2)', () => {
+    const { transport, layer } = setup();
+    const invite = request('INVITE', { branch: 'z9hG4bKmine' });
+    const u = user();
+    layer.sendInvite(invite, PEER, u);
+    const forged = makeResponse(invite, 486, undefined, { toTag: 'x' });
+    forged.headers = forged.headers.map((h) =>
+      h.name === 'Via' ? { name: 'Via', value: 'SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKmine' } : h,
+    );
+    transport.inject(forged);
+    assert.deepEqual(u.events, []);
+    assert.equal(transport.sent.filter((s) => isRequest('ACK')(s.message)).length, 0);
   });
 
   it('reports a transport error and ends the transaction', async () => {

@@ -189,4 +189,16 @@ describe('SIP user agent core', () => {
     assert.deepEqual(kinds.slice(-2), ['ACK', 'BYE']);
     assert.deepEqual(events, ['failed 487'], 'the 180 after cancel() is not reported, nor the 2xx');
   });
+
+  it('a 2xx to INVITE matching none of our calls is dropped: no ACK, no BYE to the Contact it names', async () => {
+    const { clock, transport } = setup();
+    const forged = (via: string) =>
+      `SIP/2.0 200 OK\r\nVia: ${via}\r\nFrom: <sip:switchboard@127.0.0.1>;tag=ours\r\n` +
+      `To: <sip:victim@198.51.100.9>;tag=v1\r\nCall-ID: never-ours\r\nCSeq: 1 INVITE\r\n` +
+      `Contact: <sip:victim@198.51.100.9:5060>\r\nContent-Length: 0\r\n\r\n`;
+    transport.inject(forged('SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKforged'));
+    transport.inject(forged('SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKforged'));
+    await clock.advance(40_000);
+    assert.deepEqual(transport.sent, []);
+  });
 });

@@ -1,6 +1,8 @@
 /** The slice of a pino-style logger the SIP edge writes to. */
 export interface SipLogger {
   warn(obj: object, msg: string): void;
+  /** For what a peer can cause at will (garbage, foreign responses): never a warning per packet. */
+  debug?(obj: object, msg: string): void;
 }
 
 /** Logs nothing: the default when the caller passes no logger. */

@@ -1,15 +1,14 @@
-import { CallDialog } from './call-dialog.js';
-import { DialogState, dialogId } from './dialog/dialog.js';
+import { dialogId } from './dialog/dialog.js';
 import { IncomingInviteHandle } from './incoming-invite.js';
 import { guarded, silentLogger } from './logger.js';
-import { callIdOf, cseqOf, fromOf, tagOf, toOf } from './message/headers.js';
+import { callIdOf, fromOf, tagOf, toOf } from './message/headers.js';
 import { makeResponse } from './message/response.js';
-import type { SipAddress, SipRequest, SipResponse } from './message/types.js';
+import type { SipAddress, SipRequest } from './message/types.js';
 import { OutgoingInviteHandle } from './outgoing-invite.js';
 import { InviteServerTransaction } from './transaction/invite-server-transaction.js';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from './transaction/transaction-layer.js';
 import type { IncomingInvite, OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest, UserAgentOptions } from './ua-api.js';
-import { ALLOWED_METHODS, nextHopOf, UaContext } from './ua-context.js';
+import { ALLOWED_METHODS, UaContext } from './ua-context.js';
 
 export type { Dialog, IncomingInvite, OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest, UserAgentOptions } from './ua-api.js';
 
@@ -32,11 +31,15 @@ export class SipUserAgent {
   constructor(options: UserAgentOptions) {
     const logger = options.logger ?? silentLogger;
     this.transport = options.transport;
-    this.layer = new TransactionLayer({ transport: options.transport, clock: options.clock, logger });
+    this.layer = new TransactionLayer({
+      transport: options.transport,
+      clock: options.clock,
+      sentBy: { host: options.contactHost, port: options.contactPort },
+      logger,
+    });
     this.ua = new UaContext(this.layer, options.clock, logger, options.contactHost, options.contactPort, options.userAgentName ?? 'Switchboard');
     const core: TransactionCore = {
       receiveRequest: (request, source, tx) => guarded(logger, `handling ${request.method}`, () => this.receiveRequest(request, source, tx)),
-      receiveStrayResponse: (response) => guarded(logger, 'stray 2xx', () => this.receiveStrayResponse(response)),
     };
     this.layer.setCore(core);
   }
@@ -46,7 +49,7 @@ export class SipUserAgent {
     this.inviteHandler = handler;
   }
 
-  /** Sends an INVITE with `sdp`; handles 401/407 with digest when `auth` is given (one retry), CANCEL, 2xx ACK, forked/late 2xx (ACK then BYE). */
+  /** Sends an INVITE with `sdp`; handles 401/407 with digest when `auth` is given, CANCEL, 2xx ACK, forked 2xx while the transaction lives (ACK then BYE). */
   invite(request: OutgoingInviteRequest, listener: OutgoingInviteListener): OutgoingInvite {
     const handle = new OutgoingInviteHandle(this.ua, request, listener);
     if (this.closed) {
@@ -125,22 +128,5 @@ export class SipUserAgent {
     const localTag = tagOf(toOf(ack));
     if (localTag === undefined) return;
     this.ua.findDialog(dialogId(callIdOf(ack), localTag, tagOf(fromOf(ack)) ?? ''))?.receiveAck(ack);
-  }
-
-  /** A 2xx no transaction wanted: re-ACK it for a live dialog, otherwise ACK and BYE (§13.2.2.4). */
-  private receiveStrayResponse(response: SipResponse): void {
-    const localTag = tagOf(fromOf(response)) ?? '';
-    const known = this.ua.findDialog(dialogId(callIdOf(response), localTag, tagOf(toOf(response)) ?? ''));
-    if (known) return known.resendAck();
-    const state = DialogState.asUac(response);
-    const dialog = new CallDialog(this.ua, state);
-    const ack = this.ua.stampVia(state.createRequest('ACK', { seq: cseqOf(response).seq }));
-    nextHopOf(ack).then(
-      (to) => {
-        dialog.sendAck(ack, to);
-        void dialog.bye();
-      },
-      (err: unknown) => this.ua.logger.warn({ err }, 'SIP: cannot route the ACK for a stray 2xx'),
-    );
   }
 }

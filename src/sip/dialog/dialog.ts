@@ -53,8 +53,7 @@ export class DialogState {
   /**
    * UAC side (§12.1.2), from a 2xx (or dialog-forming 1xx) to our INVITE: route set =
    * Record-Route reversed, remote target = the response's Contact, local CSeq = the INVITE's.
-   * Everything is read from the response, which echoes our From, Call-ID and CSeq, so a late
-   * or forked 2xx can be acknowledged and hung up even after we forgot the INVITE.
+   * Everything is read from the response, which echoes our From, Call-ID and CSeq.
    */
   static asUac(response: SipResponse): DialogState {
     const local = fromOf(response);

@@ -31,13 +31,13 @@ export interface TransactionCore {
    * absorbed) is passed up for the core to match to a dialog (§17.2.3, pitfall 3).
    */
   receiveRequest(request: SipRequest, source: SipAddress, transaction: ServerTransaction | undefined): void;
-  /** A 2xx to INVITE that matched no client transaction: a late or forked answer (§13.2.2.4). */
-  receiveStrayResponse(response: SipResponse, source: SipAddress): void;
 }
 
 export interface TransactionLayerOptions {
   transport: SipTransport;
   clock: Clock;
+  /** The sent-by we put in our Vias; a response whose top Via names another is not ours (§18.1.2). */
+  sentBy: { host: string; port: number };
   logger?: SipLogger;
 }
 
@@ -54,9 +54,11 @@ export class TransactionLayer {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
   private core: TransactionCore | undefined;
+  private readonly sentBy: string;
 
   constructor(options: TransactionLayerOptions) {
     this.context = { transport: options.transport, clock: options.clock, logger: options.logger ?? silentLogger };
+    this.sentBy = sentByKey(options.sentBy.host, options.sentBy.port);
     options.transport.onMessage((message, source) =>
       guarded(this.context.logger, 'receiving a message', () => this.receive(message, source)),
     );
@@ -109,14 +111,20 @@ export class TransactionLayer {
     else this.receiveRequest(message, source);
   }
 
+  /**
+   * §18.1.2: a response whose top Via sent-by is not ours is discarded. One matching no client
+   * transaction is discarded too, a 2xx to INVITE included: RFC 6026 §8.4 keeps the INVITE
+   * client transaction in Accepted (Timer M) precisely so that retransmitted and forked 2xx
+   * reach the UA through it, and a UA "MUST discard" the rest. Answering them (ACK, BYE to
+   * their Contact) would let one forged datagram aim our traffic at a third party.
+   */
   private receiveResponse(response: SipResponse, source: SipAddress): void {
-    const tx = this.clients.get(clientKeyOf(response));
-    if (tx) return tx.receiveResponse(response);
-    // §17.1.3 / RFC 6026: a 2xx to INVITE with no transaction left belongs to the core (ACK it).
-    if (response.status >= 200 && response.status < 300 && cseqOf(response).method === 'INVITE') {
-      this.core?.receiveStrayResponse(response, source);
+    const via = topVia(response);
+    if (sentByKey(via.host, via.port ?? 5060) !== this.sentBy) {
+      this.context.logger.debug?.({ source, via: `${via.host}:${via.port ?? 5060}` }, 'SIP: dropped a response for another sent-by');
+      return;
     }
-    // Anything else unmatched "SHOULD be dropped" (§18.1.2).
+    this.clients.get(clientKeyOf(response))?.receiveResponse(response);
   }
 
   private receiveRequest(request: SipRequest, source: SipAddress): void {
@@ -158,6 +166,10 @@ export class TransactionLayer {
       if (map.get(tx.key) === tx) map.delete(tx.key);
     });
   }
+}
+
+function sentByKey(host: string, port: number): string {
+  return `${host.toLowerCase()}:${port}`;
 }
 
 /** §17.1.3: a response matches the client transaction with its top Via branch and CSeq method. */
