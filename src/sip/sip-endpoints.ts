@@ -48,7 +48,8 @@ export function phoneNumberOf(user: string | undefined): string | undefined {
 
 /** Where an outbound call to `to` goes over SIP, or undefined when it is not a SIP call. */
 export function sipTargetFor(to: string, trunk: SipTrunk | undefined): SipUri | undefined {
-  if (/^sips?:/i.test(to)) {
+  // sips: would need TLS (RFC 3261 §26.2.2), which the edge does not speak; create refuses it.
+  if (/^sip:/i.test(to)) {
     try {
       return parseUri(to);
     } catch {

@@ -43,9 +43,6 @@ const SAY_FAILED = 12400;
  * stream's play, which goes back to silence within one frame (call-lifecycle.md §4).
  */
 export class SipMedia implements Media {
-  /** The last `<Play>` URL and its audio: a looped Play fetches once. */
-  private lastPlay: { url: string; pcm: Int16Array } | undefined;
-
   constructor(private readonly host: SipMediaHost) {}
 
   async say(text: string, options: SayOptions, signal: AbortSignal): Promise<void> {
@@ -62,17 +59,15 @@ export class SipMedia implements Media {
     await stream.play(pcm, signal);
   }
 
+  /** The loader caches decoded audio by URL, so a `<Play loop>` fetches once (unless `no-store`). */
   async play(url: string, signal: AbortSignal): Promise<void> {
     const stream = await this.live(signal);
-    let pcm = this.lastPlay?.url === url ? this.lastPlay.pcm : undefined;
-    if (!pcm) {
-      try {
-        pcm = await this.untilEnd(this.host.audio.load(url, signal), signal);
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        throw error; // runPlay turns it into its warning and goes on
-      }
-      this.lastPlay = { url, pcm };
+    let pcm: Int16Array;
+    try {
+      pcm = await this.untilEnd(this.host.audio.load(url, signal), signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw error; // runPlay turns it into its warning and goes on
     }
     await stream.play(pcm, signal);
   }
