@@ -201,4 +201,41 @@ describe('SIP user agent core', () => {
     await clock.advance(40_000);
     assert.deepEqual(transport.sent, []);
   });
+
+  it('a hangup before the ACK holds the BYE: the 200 keeps being retransmitted and the BYE follows the ACK (§15)', async () => {
+    const { clock, transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bKheld1', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    let done = false;
+    void dialog.bye().then(() => (done = true));
+    await clock.advance(1_600);
+    assert.equal(transport.requests('BYE').length, 0, 'no BYE before the ACK');
+    assert.equal(transport.responses(200, 'INVITE').length, 3, 'the 200 is still retransmitted');
+    transport.inject(request('ACK', { branch: 'z9hG4bKheld2', cseq: 10, toTag: dialog.localTag }));
+    await clock.advance(0);
+    const bye = transport.requests('BYE');
+    assert.equal(bye.length, 1);
+    const kinds = transport.sent.map((s) => (s.message.kind === 'request' ? s.message.method : String(s.message.status)));
+    assert.equal(kinds.at(-1), 'BYE');
+    assert.equal(done, false, 'bye() resolves on the final response');
+    const okToBye = `SIP/2.0 200 OK\r\nVia: ${getHeader(bye[0]!.headers, 'Via')}\r\nFrom: ${getHeader(bye[0]!.headers, 'From')}\r\n` +
+      `To: ${getHeader(bye[0]!.headers, 'To')}\r\nCall-ID: core-1\r\nCSeq: ${cseqOf(bye[0]!).seq} BYE\r\nContent-Length: 0\r\n\r\n`;
+    transport.inject(okToBye);
+    await clock.advance(0);
+    assert.equal(done, true);
+  });
+
+  it('a BYE held for an ACK that never comes goes out once when the 2xx retransmission gives up', async () => {
+    const { clock, transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bKheld3', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    const ended: string[] = [];
+    dialog.onEnded = (why) => ended.push(why);
+    void dialog.bye();
+    await clock.advance(31_000);
+    assert.equal(transport.requests('BYE').length, 0);
+    await clock.advance(1_000);
+    assert.equal(transport.requests('BYE').length, 1);
+    assert.deepEqual(ended, [], 'the Carrier asked for the end; it is not told again');
+  });
 });

@@ -38,6 +38,8 @@ export class CallDialog implements Dialog {
   private ended = false;
   private endNotified = false;
   private byePromise: Promise<void> | undefined;
+  /** Resolves a bye() asked for while our 2xx was un-ACKed; the BYE waits for the ACK (§15). */
+  private heldBye: (() => void) | undefined;
 
   constructor(
     private readonly ua: UaContext,
@@ -78,6 +80,7 @@ export class CallDialog implements Dialog {
       giveUp: this.ua.clock.setTimer(64 * Timers.T1, () => {
         if (this.unacked?.seq !== seq) return;
         this.unacked = undefined;
+        if (this.heldBye) return this.releaseHeldBye(); // the Carrier already hung up
         void this.bye();
         this.notifyEnded('ack-timeout');
       }),
@@ -101,6 +104,7 @@ export class CallDialog implements Dialog {
     const pending = this.unacked;
     if (!pending || cseqOf(ack).seq !== pending.seq) return;
     this.stopRetransmitting();
+    if (this.heldBye) return this.releaseHeldBye();
     if (pending.offerInAnswer && ack.body.length > 0) {
       const answer = ack.body.toString('utf8');
       guarded(this.ua.logger, 'dialog onAckSdp', () => this.onAckSdp?.(answer));
@@ -135,14 +139,35 @@ export class CallDialog implements Dialog {
     }
   }
 
+  /**
+   * §15: "the callee's UA MUST NOT send a BYE on a confirmed dialog until it has received an
+   * ACK for its 2xx response or until the server transaction times out". So while our 2xx is
+   * un-ACKed the BYE is held (the 2xx keeps being retransmitted, which a caller that lost it
+   * needs) and goes out on the ACK, or when the retransmission gives up.
+   */
   bye(): Promise<void> {
     if (this.byePromise) return this.byePromise;
     if (this.endNotified) return (this.byePromise = Promise.resolve()); // the far end already hung up
+    if (this.unacked) {
+      this.byePromise = new Promise<void>((resolve) => (this.heldBye = resolve));
+      return this.byePromise;
+    }
+    this.byePromise = this.sendBye();
+    return this.byePromise;
+  }
+
+  private releaseHeldBye(): void {
+    const resolve = this.heldBye;
+    this.heldBye = undefined;
+    if (resolve) void this.sendBye().then(resolve);
+  }
+
+  private sendBye(): Promise<void> {
     this.ended = true;
     this.stopRetransmitting();
     this.ua.removeDialog(this);
     const request = this.ua.stampVia(this.state.createRequest('BYE', { headers: this.ownHeaders() }));
-    this.byePromise = nextHopOf(request).then(
+    return nextHopOf(request).then(
       (to) =>
         new Promise<void>((resolve) => {
           this.ua.layer.sendRequest(request, to, {
@@ -155,7 +180,6 @@ export class CallDialog implements Dialog {
         }),
       (err: unknown) => this.ua.logger.warn({ err }, 'SIP: BYE has no reachable next hop'),
     );
-    return this.byePromise;
   }
 
   /** Ends the dialog from below (transport failure, UA shutdown) without sending anything. */
@@ -196,11 +220,17 @@ export class CallDialog implements Dialog {
     this.sendAnswer(tx, ok, offer === undefined);
   }
 
-  /** Tells the Carrier once; our own bye() is not reported (the Carrier asked for it). */
+  /**
+   * Tells the Carrier once; not after its own bye() (it asked for the end). A BYE still held
+   * for the ACK is dropped: the far end hung up first, or the dialog failed.
+   */
   private notifyEnded(reason: EndReason): void {
     this.ended = true;
     this.ua.removeDialog(this);
-    if (this.endNotified) return;
+    const held = this.heldBye;
+    this.heldBye = undefined;
+    held?.();
+    if (this.endNotified || held) return;
     this.endNotified = true;
     guarded(this.ua.logger, 'dialog onEnded', () => this.onEnded?.(reason));
   }
