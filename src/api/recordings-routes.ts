@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_FFMPEG } from '../audio/audio-tools.js';
+import { runTool } from '../audio/run-tool.js';
 import type { CallService } from '../calls/call-service.js';
 import type { Form } from '../calls/form.js';
 import { notFound, TwilioError } from '../domain/errors.js';
 import type { RecordingRecord } from '../domain/recording.js';
-import type { RecordingFilter } from '../ports/store.js';
+import type { RecordingFilter, Store } from '../ports/store.js';
 import type { Recordings } from '../recordings/recordings.js';
-import type { Store } from '../ports/store.js';
 import type { Authenticator } from './auth.js';
 import { timeRange } from './calls-routes.js';
 import { registerNotAllowed } from './not-allowed.js';
@@ -122,6 +121,9 @@ function get(filters: [string, string][], key: string): string | undefined {
   return filters.find(([k]) => k === key)?.[1];
 }
 
+/** An hour of 8 kHz audio encodes in a few seconds; this bounds a stuck ffmpeg. */
+const MP3_TIMEOUT_MS = 60_000;
+
 /**
  * The audio: the WAV file as stored (`audio/x-wav`, what Twilio serves), or MP3 transcoded by
  * ffmpeg on the way out (`audio/mpeg`). A recording still in progress has no media yet.
@@ -134,18 +136,18 @@ async function sendMedia(request: FastifyRequest, reply: FastifyReply, recording
     return reply.code(200).type('audio/x-wav').header('content-length', size).send(createReadStream(path!));
   }
   const mp3 = await transcodeToMp3(path!).catch((error: Error) => {
-    throw new TwilioError(404, 20404, `The MP3 of recording ${recording.sid} is not available: ${error.message}. Fetch the .wav instead.`);
+    throw new TwilioError(404, 20404, `The MP3 of recording ${recording.sid} is not available (${error.message}). Fetch the .wav instead.`);
   });
   return reply.code(200).type('audio/mpeg').send(mp3);
 }
 
-/** Starts ffmpeg on the WAV; resolves with its MP3 output once it runs, rejects when it cannot start. */
-function transcodeToMp3(path: string): Promise<Readable> {
-  return new Promise((resolve, reject) => {
-    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path, '-f', 'mp3', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    ffmpeg.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(error.code === 'ENOENT' ? 'ffmpeg is not installed on this server' : error.message));
-    });
-    ffmpeg.once('spawn', () => resolve(ffmpeg.stdout));
+/**
+ * ffmpeg turns the WAV into MP3 in another process, with a timeout, and the whole output is
+ * checked before anything is sent: a failing ffmpeg is an error, never a cut-off 200.
+ */
+async function transcodeToMp3(path: string): Promise<Buffer> {
+  const chunks = await runTool({
+    command: DEFAULT_FFMPEG, args: ['-hide_banner', '-loglevel', 'error', '-i', path, '-f', 'mp3', 'pipe:1'], timeoutMs: MP3_TIMEOUT_MS,
   });
+  return Buffer.concat(chunks);
 }
