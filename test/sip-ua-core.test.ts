@@ -10,11 +10,11 @@ import { SipUserAgent, type Dialog, type IncomingInvite } from '../src/sip/user-
 const PEER: SipAddress = { address: '127.0.0.1', port: 5070 };
 
 class FakeTransport implements SipTransport {
-  readonly sent: { at: number; message: SipMessage }[] = [];
+  readonly sent: { at: number; message: SipMessage; to: SipAddress }[] = [];
   private handler: ((message: SipMessage, source: SipAddress) => void) | undefined;
   constructor(private readonly clock: ManualClock) {}
-  send(message: SipMessage): Promise<void> {
-    this.sent.push({ at: this.clock.now(), message });
+  send(message: SipMessage, to: SipAddress): Promise<void> {
+    this.sent.push({ at: this.clock.now(), message, to });
     return Promise.resolve();
   }
   onMessage(handler: (message: SipMessage, source: SipAddress) => void): void {
@@ -36,14 +36,17 @@ class FakeTransport implements SipTransport {
   }
 }
 
-function request(method: string, o: { branch: string; cseq: number; toTag?: string; body?: string; cseqMethod?: string }): string {
+function request(
+  method: string,
+  o: { branch: string; cseq: number; toTag?: string; body?: string; cseqMethod?: string; recordRoute?: string },
+): string {
   const body = o.body ?? '';
   return (
     `${method} sip:switchboard@127.0.0.1:5060 SIP/2.0\r\n` +
     `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=${o.branch};rport\r\nMax-Forwards: 70\r\n` +
     `From: <sip:caller@127.0.0.1>;tag=caller1\r\nTo: <sip:switchboard@127.0.0.1>${o.toTag ? `;tag=${o.toTag}` : ''}\r\n` +
     `Call-ID: core-1\r\nCSeq: ${o.cseq} ${o.cseqMethod ?? method}\r\nContact: <sip:caller@127.0.0.1:5070>\r\n` +
-    `Record-Route: <sip:127.0.0.2;lr>\r\n` +
+    `Record-Route: ${o.recordRoute ?? '<sip:127.0.0.2;lr>'}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
@@ -237,5 +240,20 @@ describe('SIP user agent core', () => {
     await clock.advance(1_000);
     assert.equal(transport.requests('BYE').length, 1);
     assert.deepEqual(ended, [], 'the Carrier asked for the end; it is not told again');
+  });
+
+  it('with a strict router first in the route set, the BYE goes to that router, which is also its Request-URI (§12.2.1.1)', async () => {
+    const { clock, transport, invites } = setup();
+    const recordRoute = '<sip:127.0.0.3:5099>, <sip:127.0.0.4:5098;lr>';
+    transport.inject(request('INVITE', { branch: 'z9hG4bKstrict1', cseq: 10, body: OFFER, recordRoute }));
+    const dialog = invites[0]!.accept(OFFER);
+    transport.inject(request('ACK', { branch: 'z9hG4bKstrict2', cseq: 10, toTag: dialog.localTag }));
+    void dialog.bye();
+    await clock.advance(0);
+    const sent = transport.sent.find((s) => s.message.kind === 'request' && s.message.method === 'BYE')!;
+    const bye = sent.message as SipRequest;
+    assert.equal(bye.uri.host, '127.0.0.3');
+    assert.deepEqual(sent.to, { address: '127.0.0.3', port: 5099 });
+    assert.deepEqual(getHeader(bye.headers, 'Route'), '<sip:127.0.0.4:5098;lr>');
   });
 });

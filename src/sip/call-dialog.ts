@@ -8,7 +8,7 @@ import type { InviteServerTransaction } from './transaction/invite-server-transa
 import type { ServerTransaction } from './transaction/transaction-layer.js';
 import { doubled, Timers } from './transaction/timers.js';
 import type { Dialog } from './ua-api.js';
-import { ALLOWED_METHODS, nextHopOf, type UaContext } from './ua-context.js';
+import { ALLOWED_METHODS, resolveHop, type UaContext } from './ua-context.js';
 
 type EndReason = 'bye' | 'ack-timeout' | 'failed';
 
@@ -167,7 +167,7 @@ export class CallDialog implements Dialog {
     this.stopRetransmitting();
     this.ua.removeDialog(this);
     const request = this.ua.stampVia(this.state.createRequest('BYE', { headers: this.ownHeaders() }));
-    return nextHopOf(request).then(
+    return this.nextHop().then(
       (to) =>
         new Promise<void>((resolve) => {
           this.ua.layer.sendRequest(request, to, {
@@ -180,6 +180,11 @@ export class CallDialog implements Dialog {
         }),
       (err: unknown) => this.ua.logger.warn({ err }, 'SIP: BYE has no reachable next hop'),
     );
+  }
+
+  /** Where our requests in this dialog go (§12.2.1.1). */
+  nextHop(): Promise<SipAddress> {
+    return resolveHop(this.state.nextHop);
   }
 
   /** Ends the dialog from below (transport failure, UA shutdown) without sending anything. */

@@ -98,7 +98,7 @@ export class OutgoingInviteHandle implements OutgoingInvite {
     if (wanted) this.settled = true;
     this.ua.addDialog(dialog);
     const ack = this.ua.stampVia(state.createRequest('ACK', { seq: cseqOf(response).seq, headers: this.credentials }));
-    nextHopOf(ack).then(
+    dialog.nextHop().then(
       (to) => {
         dialog.sendAck(ack, to);
         if (wanted) {

@@ -67,12 +67,17 @@ export function newTag(): string {
 }
 
 /**
- * Where a request goes (RFC 3261 §8.1.2, RFC 3263 reduced to A records): the first Route's URI
- * if there is one, else the Request-URI; `maddr` overrides the host; port defaults to 5060.
+ * Where a request outside a dialog goes (RFC 3261 §8.1.2): the first Route's URI if there is
+ * one (a preloaded loose route), else the Request-URI. In-dialog requests use
+ * `DialogState.nextHop` instead, which also handles strict routers.
  */
-export async function nextHopOf(request: SipRequest): Promise<SipAddress> {
+export function nextHopOf(request: SipRequest): Promise<SipAddress> {
   const route = getHeader(request.headers, 'Route');
-  const uri: SipUri = route ? parseNameAddr(route).uri : request.uri;
+  return resolveHop(route ? parseNameAddr(route).uri : request.uri);
+}
+
+/** A SIP URI to a UDP address (RFC 3263 reduced to A records): `maddr` overrides the host; port defaults to 5060. */
+export async function resolveHop(uri: SipUri): Promise<SipAddress> {
   const host = uri.params.maddr ?? uri.host;
   const port = uri.port ?? 5060;
   if (isIP(host)) return { address: host, port };

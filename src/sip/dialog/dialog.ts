@@ -71,8 +71,14 @@ export class DialogState {
     return dialogId(this.callId, this.localTag, this.remoteTag);
   }
 
-  get remoteTarget(): SipUri {
-    return this.target;
+  /**
+   * Where a request built by `createRequest` is sent first (§12.2.1.1, §8.1.2): the first
+   * route-set entry, whether it is a loose router (first Route) or a strict one (then it is the
+   * Request-URI), else the remote target.
+   */
+  get nextHop(): SipUri {
+    const first = this.routeSet[0];
+    return first === undefined ? this.target : parseNameAddr(first).uri;
   }
 
   /**
