@@ -256,4 +256,30 @@ describe('SIP user agent core', () => {
     assert.deepEqual(sent.to, { address: '127.0.0.3', port: 5099 });
     assert.deepEqual(getHeader(bye.headers, 'Route'), '<sip:127.0.0.4:5098;lr>');
   });
+
+  it('a 2xx retransmitted after our BYE (our ACK was lost) gets the same ACK again, not a new dialog and BYE', async () => {
+    const { clock, transport, ua } = setup();
+    let dialog: Dialog | undefined;
+    ua.invite(
+      { uri: 'sip:bob@127.0.0.1:5070', from: { uri: 'sip:switchboard@127.0.0.1' }, sdp: OFFER },
+      { provisional: () => undefined, accepted: (d) => (dialog = d), failed: () => undefined },
+    );
+    await clock.advance(0);
+    const invite = transport.requests('INVITE')[0]!;
+    const ok =
+      `SIP/2.0 200 OK\r\nVia: ${getHeader(invite.headers, 'Via')}\r\nFrom: ${getHeader(invite.headers, 'From')}\r\n` +
+      `To: ${getHeader(invite.headers, 'To')};tag=bob1\r\nCall-ID: ${getHeader(invite.headers, 'Call-ID')}\r\n` +
+      `CSeq: ${cseqOf(invite).seq} INVITE\r\nContact: <sip:bob@127.0.0.1:5070>\r\nContent-Length: 0\r\n\r\n`;
+    transport.inject(ok);
+    await clock.advance(0);
+    void dialog!.bye();
+    await clock.advance(0);
+    transport.inject(ok);
+    transport.inject(ok);
+    await clock.advance(0);
+    const acks = transport.requests('ACK');
+    assert.equal(acks.length, 3);
+    assert.equal(getHeader(acks[2]!.headers, 'Via'), getHeader(acks[0]!.headers, 'Via'), 'the stored ACK, re-sent');
+    assert.equal(transport.requests('BYE').length, 1);
+  });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Timer } from '../ports/clock.js';
 import { CallDialog } from './call-dialog.js';
-import { DialogState, dialogId } from './dialog/dialog.js';
+import { DialogState } from './dialog/dialog.js';
 import { guarded } from './logger.js';
 import { digestAuthorization, parseChallenge } from './message/digest.js';
 import { formatNameAddr, parseNameAddr } from './message/fields.js';
@@ -32,6 +32,11 @@ export class OutgoingInviteHandle implements OutgoingInvite {
   private cancelGiveUp: Timer | undefined;
   /** Authorization headers of the INVITE in flight; its 2xx ACK must carry the same (§13.2.2.4). */
   private credentials: SipHeader[] = [];
+  /**
+   * Every 2xx we answered, by To-tag. A retransmitted 2xx (our ACK was lost) gets the same ACK
+   * again, even after our BYE removed the dialog from the UA: never a second dialog and BYE.
+   */
+  private readonly answered = new Map<string, CallDialog>();
 
   constructor(
     private readonly ua: UaContext,
@@ -90,10 +95,11 @@ export class OutgoingInviteHandle implements OutgoingInvite {
   /** §13.2.2.4: ACK every 2xx; the first one wins the call unless we cancelled it. */
   private receiveSuccess(response: SipResponse): void {
     const remoteTag = tagOf(toOf(response)) ?? '';
-    const known = this.ua.findDialog(dialogId(this.callId, this.fromTag, remoteTag));
+    const known = this.answered.get(remoteTag);
     if (known) return known.resendAck();
     const state = DialogState.asUac(response);
     const dialog = new CallDialog(this.ua, state);
+    this.answered.set(remoteTag, dialog);
     const wanted = !this.settled && !this.cancelRequested;
     if (wanted) this.settled = true;
     this.ua.addDialog(dialog);
