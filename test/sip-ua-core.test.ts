@@ -282,4 +282,22 @@ describe('SIP user agent core', () => {
     assert.equal(getHeader(acks[2]!.headers, 'Via'), getHeader(acks[0]!.headers, 'Via'), 'the stored ACK, re-sent');
     assert.equal(transport.requests('BYE').length, 1);
   });
+
+  it('refuses a request that Requires an extension with 420 and Unsupported naming it, but never an ACK or CANCEL (§8.2.2.3)', () => {
+    const { transport, invites } = setup();
+    const withRequire = (text: string, tags: string) => text.replace('Max-Forwards: 70\r\n', `Max-Forwards: 70\r\nRequire: ${tags}\r\n`);
+    transport.inject(withRequire(request('INVITE', { branch: 'z9hG4bKreq1', cseq: 1, body: OFFER }), '100rel, timer'));
+    assert.equal(invites.length, 0);
+    const refused = transport.responses(420)[0]!;
+    assert.equal(getHeader(refused.headers, 'Unsupported'), '100rel, timer');
+
+    transport.inject(request('INVITE', { branch: 'z9hG4bKreq2', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    transport.inject(withRequire(request('ACK', { branch: 'z9hG4bKreq3', cseq: 10, toTag: dialog.localTag }), 'timer'));
+    transport.inject(withRequire(request('CANCEL', { branch: 'z9hG4bKreq2', cseq: 10 }), 'timer'));
+    assert.equal(transport.responses(200, 'CANCEL').length, 1);
+    assert.equal(transport.responses(420).length, 1);
+    transport.inject(withRequire(request('OPTIONS', { branch: 'z9hG4bKreq4', cseq: 11, toTag: dialog.localTag }), 'timer'));
+    assert.equal(transport.responses(420).length, 2, 'in-dialog requests too');
+  });
 });

@@ -1,7 +1,7 @@
 import { dialogId } from './dialog/dialog.js';
 import { IncomingInviteHandle } from './incoming-invite.js';
 import { guarded, silentLogger } from './logger.js';
-import { callIdOf, fromOf, tagOf, toOf } from './message/headers.js';
+import { callIdOf, fromOf, getHeaders, tagOf, toOf } from './message/headers.js';
 import { makeResponse } from './message/response.js';
 import type { SipAddress, SipRequest } from './message/types.js';
 import { OutgoingInviteHandle } from './outgoing-invite.js';
@@ -77,6 +77,12 @@ export class SipUserAgent {
       return;
     }
     if (request.method === 'CANCEL') return this.receiveCancel(request, tx);
+    const unsupported = requiredExtensions(request);
+    if (unsupported.length > 0) {
+      // §8.2.2.3: we implement no extension (100rel, timer, ...), so any Require gets 420.
+      tx.respond(makeResponse(request, 420, undefined, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }));
+      return;
+    }
     const toTag = tagOf(toOf(request));
     if (toTag !== undefined) {
       // §12.2.2: a request for a dialog we do not have gets 481.
@@ -129,4 +135,12 @@ export class SipUserAgent {
     if (localTag === undefined) return;
     this.ua.findDialog(dialogId(callIdOf(ack), localTag, tagOf(fromOf(ack)) ?? ''))?.receiveAck(ack);
   }
+}
+
+/** The option tags of every Require header (§20.32); none is supported, so all are refused. */
+function requiredExtensions(request: SipRequest): string[] {
+  return getHeaders(request.headers, 'Require')
+    .flatMap((value) => value.split(','))
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0);
 }
