@@ -300,4 +300,33 @@ describe('SIP user agent core', () => {
     transport.inject(withRequire(request('OPTIONS', { branch: 'z9hG4bKreq4', cseq: 11, toTag: dialog.localTag }), 'timer'));
     assert.equal(transport.responses(420).length, 2, 'in-dialog requests too');
   });
+
+  it('answers a proxy 407 and then the UAS 401, the credentials adding up; a second challenge for a realm fails the call', async () => {
+    const { clock, transport, ua } = setup();
+    const events: string[] = [];
+    ua.invite(
+      { uri: 'sip:bob@127.0.0.1:5070', from: { uri: 'sip:switchboard@127.0.0.1' }, sdp: OFFER, auth: { username: 'sb', password: 'pw' } },
+      { provisional: () => undefined, accepted: () => events.push('accepted'), failed: (s) => events.push(`failed ${s}`) },
+    );
+    const challenge = async (status: 401 | 407, realm: string) => {
+      await clock.advance(0);
+      const invite = transport.requests('INVITE').at(-1)!;
+      const header = status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate';
+      transport.inject(
+        `SIP/2.0 ${status} Auth\r\nVia: ${getHeader(invite.headers, 'Via')}\r\nFrom: ${getHeader(invite.headers, 'From')}\r\n` +
+        `To: ${getHeader(invite.headers, 'To')};tag=x\r\nCall-ID: ${getHeader(invite.headers, 'Call-ID')}\r\n` +
+        `CSeq: ${cseqOf(invite).seq} INVITE\r\n${header}: Digest realm="${realm}", nonce="n-${realm}"\r\nContent-Length: 0\r\n\r\n`,
+      );
+      await clock.advance(0);
+    };
+    await challenge(407, 'proxy');
+    await challenge(401, 'uas');
+    const third = transport.requests('INVITE')[2]!;
+    assert.match(getHeader(third.headers, 'Proxy-Authorization')!, /realm="proxy"/);
+    assert.match(getHeader(third.headers, 'Authorization')!, /realm="uas"/);
+    assert.deepEqual(events, []);
+    await challenge(401, 'uas');
+    assert.equal(transport.requests('INVITE').length, 3, 'no retry with the same refused credentials');
+    assert.deepEqual(events, ['failed 401']);
+  });
 });

@@ -14,7 +14,7 @@ import type { OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest } fr
 import { newTag, nextHopOf, type UaContext } from './ua-context.js';
 
 /**
- * The UAC side of an INVITE (RFC 3261 §13.2): digest retry on 401/407 (§22.2, once), CANCEL
+ * The UAC side of an INVITE (RFC 3261 §13.2): digest retry on 401/407 (§22.2, once per realm), CANCEL
  * (§9.1) only after a provisional, the ACK for every 2xx (§13.2.2.4), and ACK-then-BYE for a
  * 2xx we no longer want (it raced our CANCEL, or a second fork answered).
  */
@@ -28,10 +28,11 @@ export class OutgoingInviteHandle implements OutgoingInvite {
   private provisionalSeen = false;
   private cancelRequested = false;
   private cancelSent = false;
-  private authTried = false;
   private cancelGiveUp: Timer | undefined;
   /** Authorization headers of the INVITE in flight; its 2xx ACK must carry the same (§13.2.2.4). */
   private credentials: SipHeader[] = [];
+  /** One answer per challenge (header name + realm), all of them on every later INVITE (§22.3). */
+  private readonly answeredChallenges = new Map<string, SipHeader>();
   /**
    * Every 2xx we answered, by To-tag. A retransmitted 2xx (our ACK was lost) gets the same ACK
    * again, even after our BYE removed the dialog from the UA: never a second dialog and BYE.
@@ -123,24 +124,35 @@ export class OutgoingInviteHandle implements OutgoingInvite {
     );
   }
 
-  /** §22.2: one retry with digest credentials, same Call-ID and From tag, CSeq + 1. */
+  /**
+   * §22.2, §22.3: retry with digest credentials (same Call-ID and From tag, CSeq + 1), once per
+   * realm: a proxy's 407 and then the UAS's 401 are both answered, the credentials adding up.
+   * A new challenge for a realm we already answered means they were refused (wrong password).
+   */
   private retryWithCredentials(response: SipResponse): boolean {
     const auth = this.spec.auth;
-    if (!auth || this.authTried || this.cancelRequested) return false;
-    const proxy = response.status === 407;
-    const challengeText = getHeader(response.headers, proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-    if (challengeText === undefined) return false;
-    let value: string;
-    try {
-      const challenge = parseChallenge(challengeText);
-      value = digestAuthorization({ challenge, username: auth.username, password: auth.password, method: 'INVITE', uri: formatUri(this.uri) });
-    } catch (err) {
-      this.ua.logger.warn({ err }, 'SIP: unusable digest challenge');
-      return false;
+    if (!auth || this.cancelRequested) return false;
+    const name = response.status === 407 ? 'Proxy-Authorization' : 'Authorization';
+    const challenges = getHeaders(response.headers, response.status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+    let answered = 0;
+    for (const text of challenges) {
+      let key: string;
+      let value: string;
+      try {
+        const challenge = parseChallenge(text);
+        key = `${name}|${challenge.realm}`;
+        if (this.answeredChallenges.has(key)) return false;
+        value = digestAuthorization({ challenge, username: auth.username, password: auth.password, method: 'INVITE', uri: formatUri(this.uri) });
+      } catch (err) {
+        this.ua.logger.warn({ err }, 'SIP: unusable digest challenge');
+        continue;
+      }
+      this.answeredChallenges.set(key, { name, value });
+      answered++;
     }
-    this.authTried = true;
+    if (answered === 0) return false;
     this.seq += 1;
-    this.credentials = [{ name: proxy ? 'Proxy-Authorization' : 'Authorization', value }];
+    this.credentials = [...this.answeredChallenges.values()];
     this.provisionalSeen = false;
     this.send(this.buildInvite());
     return true;

@@ -49,7 +49,7 @@ export class SipUserAgent {
     this.inviteHandler = handler;
   }
 
-  /** Sends an INVITE with `sdp`; handles 401/407 with digest when `auth` is given, CANCEL, 2xx ACK, forked 2xx while the transaction lives (ACK then BYE). */
+  /** Sends an INVITE with `sdp`; handles 401/407 with digest when `auth` is given (once per realm), CANCEL, 2xx ACK, forked 2xx while the transaction lives (ACK then BYE). */
   invite(request: OutgoingInviteRequest, listener: OutgoingInviteListener): OutgoingInvite {
     const handle = new OutgoingInviteHandle(this.ua, request, listener);
     if (this.closed) {
