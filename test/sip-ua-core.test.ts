@@ -38,14 +38,14 @@ class FakeTransport implements SipTransport {
 
 function request(
   method: string,
-  o: { branch: string; cseq: number; toTag?: string; body?: string; cseqMethod?: string; recordRoute?: string },
+  o: { branch: string; cseq: number; toTag?: string; body?: string; cseqMethod?: string; recordRoute?: string; contact?: string },
 ): string {
   const body = o.body ?? '';
   return (
     `${method} sip:switchboard@127.0.0.1:5060 SIP/2.0\r\n` +
     `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=${o.branch};rport\r\nMax-Forwards: 70\r\n` +
     `From: <sip:caller@127.0.0.1>;tag=caller1\r\nTo: <sip:switchboard@127.0.0.1>${o.toTag ? `;tag=${o.toTag}` : ''}\r\n` +
-    `Call-ID: core-1\r\nCSeq: ${o.cseq} ${o.cseqMethod ?? method}\r\nContact: <sip:caller@127.0.0.1:5070>\r\n` +
+    `Call-ID: core-1\r\nCSeq: ${o.cseq} ${o.cseqMethod ?? method}\r\nContact: ${o.contact ?? '<sip:caller@127.0.0.1:5070>'}\r\n` +
     `Record-Route: ${o.recordRoute ?? '<sip:127.0.0.2;lr>'}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
@@ -328,5 +328,30 @@ describe('SIP user agent core', () => {
     await challenge(401, 'uas');
     assert.equal(transport.requests('INVITE').length, 3, 'no retry with the same refused credentials');
     assert.deepEqual(events, ['failed 401']);
+  });
+
+  it('an accepted re-INVITE moves the remote target to its Contact, so the BYE goes there', async () => {
+    const { clock, transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bKtgt1', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    transport.inject(request('ACK', { branch: 'z9hG4bKtgt2', cseq: 10, toTag: dialog.localTag }));
+    dialog.onReinvite = () => OFFER;
+    transport.inject(request('INVITE', { branch: 'z9hG4bKtgt4', cseq: 12, toTag: dialog.localTag, body: OFFER, contact: '<sip:moved@127.0.0.8>' }));
+    transport.inject(request('ACK', { branch: 'z9hG4bKtgt5', cseq: 12, toTag: dialog.localTag }));
+    void dialog.bye();
+    await clock.advance(0);
+    assert.equal(transport.requests('BYE')[0]!.uri.user, 'moved');
+  });
+
+  it('a refused re-INVITE does not redirect the BYE', async () => {
+    const { clock, transport, invites } = setup();
+    transport.inject(request('INVITE', { branch: 'z9hG4bKtgt6', cseq: 10, body: OFFER }));
+    const dialog = invites[0]!.accept(OFFER);
+    transport.inject(request('ACK', { branch: 'z9hG4bKtgt7', cseq: 10, toTag: dialog.localTag }));
+    dialog.onReinvite = () => undefined;
+    transport.inject(request('INVITE', { branch: 'z9hG4bKtgt8', cseq: 11, toTag: dialog.localTag, body: OFFER, contact: '<sip:refused@127.0.0.9>' }));
+    void dialog.bye();
+    await clock.advance(0);
+    assert.equal(transport.requests('BYE')[0]!.uri.user, 'caller');
   });
 });

@@ -206,7 +206,6 @@ export class CallDialog implements Dialog {
       }));
       return;
     }
-    this.state.refreshTarget(request);
     const offer = request.body.length > 0 ? request.body.toString('utf8') : undefined;
     let sdp: string | undefined;
     guarded(this.ua.logger, 'dialog onReinvite', () => {
@@ -216,6 +215,8 @@ export class CallDialog implements Dialog {
       tx.respond(makeResponse(request, 488, undefined, { toTag: this.localTag, headers: this.ownHeaders() }));
       return;
     }
+    // §12.2.2: the target refresh takes effect with the 2xx; a refused re-INVITE changes nothing.
+    this.state.refreshTarget(request);
     const ok = makeResponse(request, 200, undefined, {
       toTag: this.localTag,
       headers: this.ownHeaders(),
