@@ -9,6 +9,7 @@ import { cseqOf, getHeader, getHeaders, tagOf, toOf } from './message/headers.js
 import type { SipHeader, SipRequest, SipResponse, SipUri } from './message/types.js';
 import { formatUri, parseUri } from './message/uri.js';
 import type { InviteClientTransaction } from './transaction/invite-client-transaction.js';
+import { requestFromInvite } from './transaction/invite-derived-request.js';
 import { Timers } from './transaction/timers.js';
 import type { OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest } from './ua-api.js';
 import { newTag, nextHopOf, type UaContext } from './ua-context.js';
@@ -163,24 +164,7 @@ export class OutgoingInviteHandle implements OutgoingInvite {
     const tx = this.tx;
     if (!tx || this.cancelSent) return;
     this.cancelSent = true;
-    const invite = tx.request;
-    const copy = (name: string): SipHeader[] => getHeaders(invite.headers, name).map((value) => ({ name, value }));
-    const cancel: SipRequest = {
-      kind: 'request',
-      method: 'CANCEL',
-      uri: invite.uri,
-      headers: [
-        { name: 'Via', value: getHeaders(invite.headers, 'Via')[0]! },
-        ...copy('Route'),
-        { name: 'Max-Forwards', value: '70' },
-        ...copy('From'),
-        ...copy('To'),
-        ...copy('Call-ID'),
-        { name: 'CSeq', value: `${cseqOf(invite).seq} CANCEL` },
-        { name: 'User-Agent', value: this.ua.userAgentName },
-      ],
-      body: Buffer.alloc(0),
-    };
+    const cancel = requestFromInvite(tx.request, 'CANCEL', { headers: [{ name: 'User-Agent', value: this.ua.userAgentName }] });
     this.ua.layer.sendRequest(cancel, tx.peer, { receiveResponse: () => undefined });
     // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is given up.
     this.cancelGiveUp = this.ua.clock.setTimer(64 * Timers.T1, () => {

@@ -1,5 +1,6 @@
-import { getHeader, getHeaders } from '../message/headers.js';
-import type { SipAddress, SipHeader, SipRequest, SipResponse } from '../message/types.js';
+import { getHeader } from '../message/headers.js';
+import type { SipAddress, SipRequest, SipResponse } from '../message/types.js';
+import { requestFromInvite } from './invite-derived-request.js';
 import { doubled, Timers } from './timers.js';
 import { Transaction, type TransactionContext, type TransactionFailureUser } from './transaction.js';
 
@@ -69,7 +70,7 @@ export class InviteClientTransaction extends Transaction {
     if (state === 'calling' || state === 'proceeding') {
       this.disarm('A', 'B');
       this.setState('completed');
-      this.ack = this.buildAck(response);
+      this.ack = requestFromInvite(this.request, 'ACK', { to: getHeader(response.headers, 'To') });
       this.transmit(this.ack);
       // §17.1.1.2: Timer D (at least 32 s over UDP) absorbs retransmitted finals.
       this.arm('D', Timers.TIMER_D, () => this.terminate());
@@ -87,25 +88,5 @@ export class InviteClientTransaction extends Transaction {
     this.transmit(this.request);
     const next = doubled(interval);
     this.arm('A', next, () => this.timerA(next));
-  }
-
-  /**
-   * §17.1.1.3: the ACK for a non-2xx carries the INVITE's Request-URI, Call-ID, From, CSeq
-   * number and Route headers, the response's To (with its tag), and only the INVITE's top Via.
-   */
-  private buildAck(response: SipResponse): SipRequest {
-    const request = this.request;
-    const copy = (name: string): SipHeader[] => getHeaders(request.headers, name).map((value) => ({ name, value }));
-    const cseq = (getHeader(request.headers, 'CSeq') ?? '').trim().split(/\s+/)[0];
-    const headers: SipHeader[] = [
-      { name: 'Via', value: getHeaders(request.headers, 'Via')[0] ?? '' },
-      ...copy('Route'),
-      { name: 'Max-Forwards', value: '70' },
-      ...copy('From'),
-      { name: 'To', value: getHeader(response.headers, 'To') ?? getHeader(request.headers, 'To') ?? '' },
-      ...copy('Call-ID'),
-      { name: 'CSeq', value: `${cseq} ACK` },
-    ];
-    return { kind: 'request', method: 'ACK', uri: request.uri, headers, body: Buffer.alloc(0) };
   }
 }
