@@ -1,7 +1,7 @@
 import type { Timer } from '../ports/clock.js';
 import { DialogState } from './dialog/dialog.js';
 import { guarded } from './logger.js';
-import { cseqOf, getHeader } from './message/headers.js';
+import { cseqOf } from './message/headers.js';
 import { makeResponse } from './message/response.js';
 import type { SipAddress, SipHeader, SipRequest, SipResponse } from './message/types.js';
 import type { InviteServerTransaction } from './transaction/invite-server-transaction.js';
@@ -35,7 +35,6 @@ export class CallDialog implements Dialog {
   /** UAC: the ACK for our INVITE's 2xx, re-sent for each retransmitted 2xx (§13.2.2.4). */
   private ack: SipRequest | undefined;
   private ackDestination: SipAddress | undefined;
-  private ended = false;
   private endNotified = false;
   private byePromise: Promise<void> | undefined;
   /** Resolves a bye() asked for while our 2xx was un-ACKed; the BYE waits for the ACK (§15). */
@@ -54,9 +53,6 @@ export class CallDialog implements Dialog {
   }
   get remoteTag(): string {
     return this.state.remoteTag;
-  }
-  get isEnded(): boolean {
-    return this.ended;
   }
 
   /** UAS: sends the 2xx to an INVITE (initial or re-INVITE) and retransmits it until the ACK. */
@@ -163,7 +159,6 @@ export class CallDialog implements Dialog {
   }
 
   private sendBye(): Promise<void> {
-    this.ended = true;
     this.stopRetransmitting();
     this.ua.removeDialog(this);
     const request = this.ua.stampVia(this.state.createRequest('BYE', { headers: this.ownHeaders() }));
@@ -231,7 +226,6 @@ export class CallDialog implements Dialog {
    * for the ACK is dropped: the far end hung up first, or the dialog failed.
    */
   private notifyEnded(reason: EndReason): void {
-    this.ended = true;
     this.ua.removeDialog(this);
     const held = this.heldBye;
     this.heldBye = undefined;
@@ -254,11 +248,4 @@ export class CallDialog implements Dialog {
   private optionsHeaders(): SipHeader[] {
     return [...this.ua.commonHeaders(), { name: 'Accept', value: 'application/sdp' }];
   }
-}
-
-/** True when `request` carries an SDP body (Content-Type application/sdp or none given). */
-export function hasSdp(message: { headers: SipHeader[]; body: Buffer }): boolean {
-  if (message.body.length === 0) return false;
-  const type = getHeader(message.headers, 'Content-Type');
-  return type === undefined || type.toLowerCase().startsWith('application/sdp');
 }

@@ -84,10 +84,6 @@ export function parseChallenge(headerValue: string): DigestChallenge {
   return challenge;
 }
 
-export function isSupportedAlgorithm(algorithm: string): boolean {
-  return HASHES[algorithm.toLowerCase()] !== undefined;
-}
-
 /** The Authorization (or Proxy-Authorization) header value answering `challenge`. */
 export function digestAuthorization(credentials: DigestCredentials): string {
   const { challenge, username, password, method, uri } = credentials;

@@ -126,7 +126,3 @@ export function parseCSeq(text: string): CSeq {
   if (method.length === 0 || skipLws(text, i) !== text.length) fail('Invalid CSeq method');
   return { seq, method };
 }
-
-export function formatCSeq(cseq: CSeq): string {
-  return `${cseq.seq} ${cseq.method}`;
-}

@@ -7,7 +7,7 @@
  */
 import { fail } from './errors.js';
 import { parseCSeq, parseNameAddr, parseVia } from './fields.js';
-import { canonicalHeaderName, headerKey } from './names.js';
+import { headerKey } from './names.js';
 import type { CSeq, NameAddr, SipHeader, SipMessage, Via } from './types.js';
 
 /** The first value of `name`, or undefined. */
@@ -25,37 +25,6 @@ export function getHeaders(headers: readonly SipHeader[], name: string): string[
   return values;
 }
 
-/** Replaces every entry of `name` with one entry, kept where the first one was (or appended). */
-export function setHeader(headers: SipHeader[], name: string, value: string): void {
-  const key = headerKey(name);
-  const at = headers.findIndex((h) => headerKey(h.name) === key);
-  removeHeader(headers, name);
-  const entry = { name: canonicalHeaderName(name), value };
-  if (at < 0) headers.push(entry);
-  else headers.splice(at, 0, entry);
-}
-
-export function appendHeader(headers: SipHeader[], name: string, value: string): void {
-  headers.push({ name: canonicalHeaderName(name), value });
-}
-
-/** Inserts before the existing entries of `name` (a new topmost Via or Route). */
-export function prependHeader(headers: SipHeader[], name: string, value: string): void {
-  const key = headerKey(name);
-  const at = headers.findIndex((h) => headerKey(h.name) === key);
-  headers.splice(at < 0 ? headers.length : at, 0, { name: canonicalHeaderName(name), value });
-}
-
-/** Removes every entry of `name`; returns how many were removed. */
-export function removeHeader(headers: SipHeader[], name: string): number {
-  const key = headerKey(name);
-  let kept = 0;
-  const before = headers.length;
-  for (let i = 0; i < headers.length; i++) if (headerKey(headers[i]!.name) !== key) headers[kept++] = headers[i]!;
-  headers.length = kept;
-  return before - kept;
-}
-
 function required(msg: SipMessage, name: string): string {
   const value = getHeader(msg.headers, name);
   if (value === undefined) fail(`Missing ${name} header field`);
@@ -65,10 +34,6 @@ function required(msg: SipMessage, name: string): string {
 /** The topmost Via (§8.1.3.3, §17.2.3: the branch identifies the transaction). */
 export function topVia(msg: SipMessage): Via {
   return parseVia(required(msg, 'Via'));
-}
-
-export function viaList(msg: SipMessage): Via[] {
-  return getHeaders(msg.headers, 'Via').map(parseVia);
 }
 
 export function fromOf(msg: SipMessage): NameAddr {
@@ -94,14 +59,6 @@ export function contactOf(msg: SipMessage): NameAddr | undefined {
   const value = getHeader(msg.headers, 'Contact');
   if (value === undefined || value.trim() === '*') return undefined;
   return parseNameAddr(value);
-}
-
-export function recordRoutes(msg: SipMessage): NameAddr[] {
-  return getHeaders(msg.headers, 'Record-Route').map(parseNameAddr);
-}
-
-export function routes(msg: SipMessage): NameAddr[] {
-  return getHeaders(msg.headers, 'Route').map(parseNameAddr);
 }
 
 export function tagOf(na: NameAddr): string | undefined {

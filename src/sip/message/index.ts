@@ -2,14 +2,13 @@
 export * from './types.js';
 export { SipParseError } from './errors.js';
 export { parseUri, formatUri } from './uri.js';
-export { parseNameAddr, formatNameAddr, parseVia, formatVia, parseCSeq, formatCSeq } from './fields.js';
+export { parseNameAddr, formatNameAddr, parseVia, formatVia, parseCSeq } from './fields.js';
 export {
-  getHeader, getHeaders, setHeader, appendHeader, prependHeader, removeHeader, topVia, viaList, fromOf, toOf,
-  callIdOf, cseqOf, contactOf, recordRoutes, routes, tagOf, maxForwardsOf,
+  getHeader, getHeaders, topVia, fromOf, toOf, callIdOf, cseqOf, contactOf, tagOf, maxForwardsOf,
 } from './headers.js';
 export { canonicalHeaderName } from './names.js';
 export { makeResponse, defaultReason, responseToParseError, type MakeResponseOptions } from './response.js';
 export { parseMessage } from './parse.js';
 export { serializeMessage } from './serialize.js';
 export { validateRequest, validateResponse, type ValidationProblem } from './validate.js';
-export { parseChallenge, digestAuthorization, isSupportedAlgorithm, type DigestChallenge, type DigestCredentials } from './digest.js';
+export { parseChallenge, digestAuthorization, type DigestChallenge, type DigestCredentials } from './digest.js';

@@ -5,7 +5,7 @@
  * structural and lazy; this walks every field a transaction or dialog will later read, so a
  * request that passes will not fail later on a malformed field.
  */
-import { SipParseError } from './errors.js';
+import { fail, SipParseError } from './errors.js';
 import { parseCSeq, parseNameAddr, parseVia } from './fields.js';
 import { callIdOf, getHeaders, maxForwardsOf } from './headers.js';
 import type { SipMessage, SipRequest, SipResponse } from './types.js';
@@ -50,10 +50,6 @@ function validateCommon(m: SipMessage): ValidationProblem | undefined {
     if (single !== undefined) return single;
   }
   if (getHeaders(m.headers, 'Via').length === 0) return problem('Missing Via header field');
-  const declared = getHeaders(m.headers, 'Content-Length');
-  if (declared.length > 0 && declared.some((v) => Number(v.trim()) !== m.body.length)) {
-    return problem('Content-Length does not match the body');
-  }
   return checkEach(m, 'Via', parseVia) ??
     checkEach(m, 'From', parseNameAddr) ??
     checkEach(m, 'To', parseNameAddr) ??
@@ -84,10 +80,6 @@ function attempt(name: string, check: () => unknown): ValidationProblem | undefi
     if (err instanceof SipParseError) return problem(`Malformed ${name} header field`);
     throw err;
   }
-}
-
-function fail(message: string): never {
-  throw new SipParseError(message);
 }
 
 function problem(reason: string): ValidationProblem {

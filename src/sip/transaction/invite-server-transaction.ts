@@ -13,8 +13,8 @@ import { Transaction, type TransactionContext, type TransactionFailureUser } fro
  * ```
  * Responses go to where the INVITE came from (RFC 3581). A retransmitted INVITE re-sends the
  * last provisional (Proceeding) or final (Completed) response; in Accepted it is absorbed,
- * because retransmitting the 2xx is the UAS core's job (§13.3.1.4) and the TU sends those
- * through `respond` again. The ACK for a 2xx never reaches this machine: the layer passes it
+ * because retransmitting the 2xx is the UAS core's job (§13.3.1.4), which sends those
+ * statelessly. The ACK for a 2xx never reaches this machine: the layer passes it
  * to the core.
  */
 export class InviteServerTransaction extends Transaction {
@@ -35,23 +35,12 @@ export class InviteServerTransaction extends Transaction {
     return this.currentState === 'proceeding';
   }
 
-  /** The final response sent, if any (the UAS answers a late CANCEL by looking at it). */
-  get finalResponse(): SipResponse | undefined {
-    return this.lastResponse && this.lastResponse.status >= 200 ? this.lastResponse : undefined;
-  }
-
   /**
    * Sends a response from the TU. Returns false when the state forbids it (a second final
    * response, or anything after Completed), so callers can treat late answers as no-ops.
    */
   respond(response: SipResponse): boolean {
-    const state = this.currentState;
-    if (state === 'accepted' && response.status >= 200 && response.status < 300) {
-      // RFC 6026 §8.7: a 2xx from the TU in Accepted is passed to the transport (2xx retransmission).
-      this.transmit(response);
-      return true;
-    }
-    if (state !== 'proceeding') return false;
+    if (this.currentState !== 'proceeding') return false;
     this.lastResponse = response;
     if (response.status < 200) {
       this.transmit(response);

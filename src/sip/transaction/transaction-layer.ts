@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../ports/clock.js';
 import { guarded, silentLogger, type SipLogger } from '../logger.js';
 import { callIdOf, cseqOf, fromOf, tagOf, topVia } from '../message/headers.js';
-import { validateRequest } from '../message/validate.js';
+import { validateRequest, validateResponse } from '../message/validate.js';
 import { makeResponse } from '../message/response.js';
 import type { SipAddress, SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import type { SipTransport } from '../transport/transport.js';
@@ -64,10 +64,6 @@ export class TransactionLayer {
     );
   }
 
-  get transport(): SipTransport {
-    return this.context.transport;
-  }
-
   setCore(core: TransactionCore): void {
     this.core = core;
   }
@@ -119,6 +115,12 @@ export class TransactionLayer {
    * their Contact) would let one forged datagram aim our traffic at a third party.
    */
   private receiveResponse(response: SipResponse, source: SipAddress): void {
+    const problem = validateResponse(response);
+    if (problem) {
+      // §18.1.2 / §8.1.3.1: a malformed response is discarded; a peer can send these at will.
+      this.context.logger.debug?.({ reason: problem.reason, source }, 'SIP: dropped an invalid response');
+      return;
+    }
     const via = topVia(response);
     if (sentByKey(via.host, via.port ?? 5060) !== this.sentBy) {
       this.context.logger.debug?.({ source, via: `${via.host}:${via.port ?? 5060}` }, 'SIP: dropped a response for another sent-by');
