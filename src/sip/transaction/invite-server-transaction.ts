@@ -11,7 +11,8 @@ import { Transaction, type TransactionContext, type TransactionFailureUser } fro
  *       +--300-699 from TU--> Completed --ACK--> Confirmed --Timer I--> Terminated
  *                                 +--Timer H / transport error--> Terminated
  * ```
- * Responses go to where the INVITE came from (RFC 3581). A retransmitted INVITE re-sends the
+ * Responses go to the address and port the INVITE came from (see UdpTransport: symmetric, with
+ * or without `rport`). A retransmitted INVITE re-sends the
  * last provisional (Proceeding) or final (Completed) response; in Accepted it is absorbed,
  * because retransmitting the 2xx is the UAS core's job (§13.3.1.4), which sends those
  * statelessly. The ACK for a 2xx never reaches this machine: the layer passes it

@@ -19,8 +19,12 @@ export interface UdpTransportOptions {
 
 /**
  * SIP over UDP (RFC 3261 §18). One socket, many peers: every incoming message is handed up
- * with the address it came from, and the server transaction answers to that address
- * (RFC 3581 symmetric response routing). Nothing a peer sends can make it throw: datagrams
+ * with the address it came from, and the server transaction answers to that address and
+ * port, always. That is RFC 3581 symmetric response routing applied even when the request did
+ * not ask for it with `rport`; plain §18.2.2 would send to the `received` address but the
+ * Via's sent-by port. We deviate on purpose: a phone behind NAT that omits `rport` still gets
+ * its responses through the NAT binding, and a peer that listens where it sends loses
+ * nothing. Nothing a peer sends can make it throw: datagrams
  * that do not parse are answered 400 when they are requests with a readable Via (§21.4.1),
  * otherwise dropped.
  */
