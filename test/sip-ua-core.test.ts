@@ -23,8 +23,8 @@ class FakeTransport implements SipTransport {
   close(): Promise<void> {
     return Promise.resolve();
   }
-  inject(text: string): void {
-    this.handler?.(parseMessage(Buffer.from(text)), PEER);
+  inject(text: string, source: SipAddress = PEER): void {
+    this.handler?.(parseMessage(Buffer.from(text)), source);
   }
   responses(status: number, method?: string): SipResponse[] {
     return this.sent
@@ -353,5 +353,29 @@ describe('SIP user agent core', () => {
     void dialog.bye();
     await clock.advance(0);
     assert.equal(transport.requests('BYE')[0]!.uri.user, 'caller');
+  });
+
+  it('a caller behind NAT (private Contact, public source, no proxy) gets our BYE at the INVITE source; a public Contact keeps its own', async () => {
+    const { clock, transport, invites } = setup();
+    const natted: SipAddress = { address: '203.0.113.5', port: 40123 };
+    const privateContact = (text: string) =>
+      text.replace('Contact: <sip:caller@127.0.0.1:5070>', 'Contact: <sip:caller@192.168.1.20:5060>').replace(/Record-Route: .*\r\n/, '');
+    transport.inject(privateContact(request('INVITE', { branch: 'z9hG4bKnat1', cseq: 10, body: OFFER })), natted);
+    const dialog = invites[0]!.accept(OFFER);
+    transport.inject(request('ACK', { branch: 'z9hG4bKnat2', cseq: 10, toTag: dialog.localTag }), natted);
+    void dialog.bye();
+    await clock.advance(0);
+    const bye = transport.sent.find((s) => s.message.kind === 'request' && s.message.method === 'BYE')!;
+    assert.deepEqual(bye.to, natted);
+    assert.equal((bye.message as SipRequest).uri.host, '192.168.1.20', 'the Request-URI is still the Contact');
+
+    const publicContact = (text: string) => text.replace('Contact: <sip:caller@127.0.0.1:5070>', 'Contact: <sip:caller@198.51.100.7:5062>').replace(/Record-Route: .*\r\n/, '');
+    transport.inject(publicContact(request('INVITE', { branch: 'z9hG4bKnat3', cseq: 10, body: OFFER }).replace('core-1', 'core-2')), natted);
+    const second = invites[1]!.accept(OFFER);
+    transport.inject(request('ACK', { branch: 'z9hG4bKnat4', cseq: 10, toTag: second.localTag }).replace('core-1', 'core-2'), natted);
+    void second.bye();
+    await clock.advance(0);
+    const bye2 = transport.sent.filter((s) => s.message.kind === 'request' && s.message.method === 'BYE')[1]!;
+    assert.deepEqual(bye2.to, { address: '198.51.100.7', port: 5062 });
   });
 });

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Timer } from '../ports/clock.js';
 import { DialogState } from './dialog/dialog.js';
 import { guarded } from './logger.js';
@@ -43,6 +44,8 @@ export class CallDialog implements Dialog {
   constructor(
     private readonly ua: UaContext,
     readonly state: DialogState,
+    /** UAS: where the dialog-forming INVITE came from (see `nextHop`). */
+    private readonly initialSource?: SipAddress,
   ) {}
 
   get callId(): string {
@@ -177,9 +180,19 @@ export class CallDialog implements Dialog {
     );
   }
 
-  /** Where our requests in this dialog go (§12.2.1.1). */
+  /**
+   * Where our requests in this dialog go (§12.2.1.1), with one NAT repair: a caller with no
+   * proxy in the path (empty route set) whose Contact is a private address while its INVITE
+   * came from a public one is behind NAT, and its Contact cannot be reached; its BYE then goes
+   * to the INVITE's source address and port, the binding its own packets opened.
+   */
   nextHop(): Promise<SipAddress> {
-    return resolveHop(this.state.nextHop);
+    const source = this.initialSource;
+    const target = this.state.nextHop;
+    if (source && this.state.routeSet.length === 0 && isPrivateAddress(target.params.maddr ?? target.host) && !isPrivateAddress(source.address)) {
+      return Promise.resolve(source);
+    }
+    return resolveHop(target);
   }
 
   /** Ends the dialog from below (transport failure, UA shutdown) without sending anything. */
@@ -248,4 +261,18 @@ export class CallDialog implements Dialog {
   private optionsHeaders(): SipHeader[] {
     return [...this.ua.commonHeaders(), { name: 'Accept', value: 'application/sdp' }];
   }
+}
+
+/**
+ * RFC 1918, RFC 6598 (carrier-grade NAT), link-local, loopback and IPv6 ULA/link-local
+ * addresses: not reachable from the far side of a NAT. Hostnames count as public.
+ */
+function isPrivateAddress(host: string): boolean {
+  if (isIPv4(host)) {
+    const [a, b] = host.split('.').map(Number) as [number, number];
+    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+  }
+  if (isIPv6(host)) return /^(f[cd]|fe[89ab])/i.test(host) || host === '::1';
+  return false;
 }

@@ -46,7 +46,7 @@ export class IncomingInviteHandle implements IncomingInvite {
     if (!this.tx.pending) {
       throw new Error(this.cancelledOrFailed ? 'The INVITE was cancelled' : 'The INVITE was already answered');
     }
-    const dialog = new CallDialog(this.ua, DialogState.asUas(this.request, this.toTag));
+    const dialog = new CallDialog(this.ua, DialogState.asUas(this.request, this.toTag), this.source);
     this.ua.addDialog(dialog);
     this.dialog = dialog;
     const ok = makeResponse(this.request, 200, undefined, {
