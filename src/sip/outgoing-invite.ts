@@ -5,7 +5,7 @@ import { DialogState } from './dialog/dialog.js';
 import { guarded } from './logger.js';
 import { digestAuthorization, parseChallenge } from './message/digest.js';
 import { formatNameAddr, parseNameAddr } from './message/fields.js';
-import { cseqOf, getHeader, getHeaders, tagOf, toOf } from './message/headers.js';
+import { cseqOf, getHeaders, tagOf, toOf } from './message/headers.js';
 import type { SipHeader, SipRequest, SipResponse, SipUri } from './message/types.js';
 import { formatUri, parseUri } from './message/uri.js';
 import type { InviteClientTransaction } from './transaction/invite-client-transaction.js';
