@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { pcmFromS16le } from '../src/audio/pcm.js';
-import { beep, digitsAudio } from '../src/audio/tones.js';
+import { beep } from '../src/audio/tones.js';
 import { decodeWav } from '../src/audio/wav.js';
 
 const ffmpegWav = (codec: string, seconds: number) =>
@@ -37,5 +37,4 @@ measure('decodeWav 5 s µ-law', () => decodeWav(ulaw));
 measure('decodeWav 5 s A-law', () => decodeWav(alaw));
 measure('decodeWav 30 s µ-law (native limit)', () => decodeWav(ulaw30), 50);
 measure('pcmFromS16le 5 s from 2 chunks (ffmpeg out)', () => pcmFromS16le(raw));
-measure('digitsAudio 10 keys', () => digitsAudio('1234567890'));
 measure('beep 500 ms', () => beep());

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { concatPcm, durationMs } from '../src/audio/pcm.js';
-import { digitsAudio, silence } from '../src/audio/tones.js';
 import { startHarness, eventually, type Harness } from './helpers/harness.js';
+import { concat, dtmfAudio, silence } from './peers/dtmf-tones.js';
 import { buildRtpPcap } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 import { runSipp, sippFixture, startSipp } from './peers/sipp.js';
@@ -48,10 +47,10 @@ describe('SIP calls with sipp', () => {
     h.app.route('/voice', '<Response><Gather numDigits="3" timeout="10" action="/digits"><Say>Enter your code</Say></Gather></Response>');
     // sipp only takes our BYE once its audio has been sent.
     h.app.route('/digits', '<Response><Pause length="3"/><Hangup/></Response>');
-    const tones = concatPcm([silence(1500), digitsAudio('159'), silence(500)]);
+    const tones = concat([silence(1500), dtmfAudio('159'), silence(500)]);
     const dialled = Date.now();
     const result = await runSipp({
-      scenario: sippFixture('uac-pcap-inband'), target: sipTarget, service: NUMBER.slice(1), durationMs: durationMs(tones),
+      scenario: sippFixture('uac-pcap-inband'), target: sipTarget, service: NUMBER.slice(1), durationMs: tones.length / 8,
       files: { 'pcap/audio.pcap': buildRtpPcap(tones, { codec: 'PCMA' }) },
     });
     assert.equal(result.code, 0, result.errors);

@@ -42,23 +42,6 @@ export function pcmFromS16le(bytes: Uint8Array | readonly Uint8Array[]): Int16Ar
   return new Int16Array(shared);
 }
 
-/** Joins PCM parts into one shared buffer. */
-export function concatPcm(parts: readonly Int16Array[]): Int16Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const pcm = sharedPcm(total);
-  let at = 0;
-  for (const part of parts) {
-    pcm.set(part, at);
-    at += part.length;
-  }
-  return pcm;
-}
-
-export function durationMs(pcm: Int16Array): number {
-  return (pcm.length * 1000) / SAMPLE_RATE;
-}
-
 function clamp16(value: number): number {
   const v = Math.round(value);
   return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
