@@ -1,4 +1,4 @@
-import alawmulaw from 'alawmulaw';
+import { decodeG711 } from '../sip/rtp/g711.js';
 import { pcmFromS16le, SAMPLE_RATE, sharedPcm } from './pcm.js';
 
 /**
@@ -7,8 +7,8 @@ import { pcmFromS16le, SAMPLE_RATE, sharedPcm } from './pcm.js';
  * 16-bit PCM files (recordings).
  *
  * Why not the `wavefile` package here: on this machine its parser took 5–38 ms for a 5 s
- * G.711 WAV even with sample loading off, which would stall every call on the media event
- * loop. This chunk walk plus a 256-entry G.711 table (built from `alawmulaw`) decodes the
+ * G.711 WAV even with sample loading off, which would stall SIP signalling and the HTTP API on
+ * the main thread. This chunk walk plus the media engine's 256-entry G.711 tables decodes the
  * same file in about 0.3 ms once warm (bench/audio-decode.ts).
  */
 export interface WavInfo {
@@ -69,15 +69,9 @@ export function decodeWav(bytes: Uint8Array): Int16Array | undefined {
   if (!info || !isPhoneWav(info)) return undefined;
   const data = bytes.subarray(info.dataOffset, info.dataOffset + info.dataBytes);
   if (info.format === WAVE_FORMAT_PCM) return pcmFromS16le(data);
-  return expandG711(data, info.format === WAVE_FORMAT_MULAW ? MULAW_TABLE : ALAW_TABLE);
-}
-
-const MULAW_TABLE = Int16Array.from({ length: 256 }, (_, code) => alawmulaw.mulaw.decodeSample(code));
-const ALAW_TABLE = Int16Array.from({ length: 256 }, (_, code) => alawmulaw.alaw.decodeSample(code));
-
-function expandG711(codes: Uint8Array, table: Int16Array): Int16Array {
-  const pcm = sharedPcm(codes.length);
-  for (let i = 0; i < codes.length; i++) pcm[i] = table[codes[i]];
+  // The RTP payload types of the same codecs (RFC 3551): 0 is µ-law, 8 is A-law.
+  const pcm = sharedPcm(data.length);
+  decodeG711(info.format === WAVE_FORMAT_MULAW ? 0 : 8, data, pcm);
   return pcm;
 }
 
