@@ -26,7 +26,8 @@ export interface AudioLoaderOptions {
 
 /**
  * Above this many samples (30 s) even a phone-format WAV goes to ffmpeg: decoding it here
- * would hold the media event loop for more than about 2 ms (bench/audio-decode.ts).
+ * would hold the main event loop (SIP signalling, the HTTP API) for more than about 2 ms
+ * (bench/audio-decode.ts).
  */
 const NATIVE_MAX_SAMPLES = 30 * 8000;
 const NATIVE_MAX_FILE = 1024 * 1024;
