@@ -4,7 +4,8 @@
  * Opens N streams on loopback, each with a receiver socket in this process playing the phone.
  * By default every stream loops a prompt (G.711 encoding on the send path) and each receiver
  * echoes what it gets, so the engine also receives N × 50 pps. Prints the engine's stats()
- * every window: tx/rx pps, send jitter p50/p99/max, frames skipped, worst event-loop delay.
+ * every window: tx/rx pps, send jitter p50/p99/max, frames skipped, worst event-loop delay, and
+ * the workers' busy share (event-loop utilization: their CPU cost at this load).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { setMaxListeners } from 'node:events';
@@ -33,7 +34,7 @@ const base = Number(values['port-base']);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const fmt = (n: number) => n.toFixed(2);
 const line = (label: string, s: MediaLoadStats) =>
-  `${label} streams ${s.streams} tx ${s.txPps.toFixed(0)} pps rx ${s.rxPps.toFixed(0)} pps | send jitter p50 ${fmt(s.sendJitterMs.p50)} p99 ${fmt(s.sendJitterMs.p99)} max ${fmt(s.sendJitterMs.max)} ms | skipped ${s.framesSkipped} | loop delay p99 ${fmt(s.eventLoopDelayMs.p99)} max ${fmt(s.eventLoopDelayMs.max)} ms`;
+  `${label} streams ${s.streams} tx ${s.txPps.toFixed(0)} pps rx ${s.rxPps.toFixed(0)} pps | send jitter p50 ${fmt(s.sendJitterMs.p50)} p99 ${fmt(s.sendJitterMs.p99)} max ${fmt(s.sendJitterMs.max)} ms | skipped ${s.framesSkipped} | loop delay p99 ${fmt(s.eventLoopDelayMs.p99)} max ${fmt(s.eventLoopDelayMs.max)} ms | busy ${(s.busy * 100).toFixed(0)}%`;
 
 const engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [base, base + streams * 2 + 200], workers, rtpTimeoutMs: 0 });
 // One second of a 440 Hz prompt on a SharedArrayBuffer: posted to the workers without copies.
@@ -76,8 +77,13 @@ for (let t = 0; t < seconds * 1000; t += windowMs) {
 const cpu = process.cpuUsage(cpuStart);
 console.log(`receiver side: ${received} packets; process CPU (all threads) ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
 const worst = (f: (s: MediaLoadStats) => number) => Math.max(...totals.map(f));
+/** The box is shared: one window disturbed by another process should not hide the typical one. */
+const median = (f: (s: MediaLoadStats) => number) => {
+  const sorted = totals.map(f).sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
 console.log(
-  `summary: tx ${Math.min(...totals.map((s) => s.txPps)).toFixed(0)}–${worst((s) => s.txPps).toFixed(0)} pps (needed ${streams * 50}), p99 jitter up to ${fmt(worst((s) => s.sendJitterMs.p99))} ms, max ${fmt(worst((s) => s.sendJitterMs.max))} ms, skipped ${totals.reduce((n, s) => n + s.framesSkipped, 0)}`,
+  `summary: tx ${Math.min(...totals.map((s) => s.txPps)).toFixed(0)}–${worst((s) => s.txPps).toFixed(0)} pps (needed ${streams * 50}), p99 jitter median ${fmt(median((s) => s.sendJitterMs.p99))} up to ${fmt(worst((s) => s.sendJitterMs.p99))} ms, max ${fmt(worst((s) => s.sendJitterMs.max))} ms, skipped ${totals.reduce((n, s) => n + s.framesSkipped, 0)}, workers busy ${(median((s) => s.busy) * 100).toFixed(0)}%`,
 );
 stop.abort();
 await engine.close();

@@ -302,7 +302,7 @@ describe('MediaEngine over loopback', suite, () => {
     await assert.rejects(c.stream.play(voice(160), never), /closed/);
   });
 
-  it('stats() reports streams, packet rates and send jitter per worker and in total', async () => {
+  it('stats() reports streams, packet rates, send jitter and busy share per worker and in total', async () => {
     const c = await call(engine);
     try {
       await engine.stats();
@@ -312,6 +312,10 @@ describe('MediaEngine over loopback', suite, () => {
       assert.ok(s.total.streams >= 1);
       assert.ok(s.total.txPps > 10, `${s.total.txPps} pps`);
       assert.ok(s.total.sendJitterMs.p50 <= s.total.sendJitterMs.p99);
+      // A worker that is sending has spent some of the window busy, and never more than all of it.
+      const sending = s.workers.find((w) => w.txPps > 0);
+      assert.ok(sending && sending.busy > 0 && sending.busy <= 1, `busy ${sending?.busy}`);
+      assert.ok(s.total.busy > 0 && s.total.busy <= 1);
     } finally {
       hangUp(c);
     }

@@ -251,5 +251,6 @@ function emptySample(): WorkerStatsSample {
     jitterHistogram: new Uint32Array(0),
     jitterMaxMs: 0,
     eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
+    busy: 0,
   };
 }

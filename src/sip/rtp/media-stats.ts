@@ -18,6 +18,8 @@ export interface MediaLoadStats {
   framesSkipped: number;
   /** Event-loop delay of the worker; in `total`, the worst worker's figures. */
   eventLoopDelayMs: Percentiles;
+  /** Share of the window the worker's event loop was busy; in `total`, the mean over workers. */
+  busy: number;
 }
 
 export interface MediaStats {
@@ -62,6 +64,7 @@ function summarize(samples: WorkerStatsSample[]): MediaLoadStats {
       p99: worst((s) => s.eventLoopDelayMs.p99),
       max: worst((s) => s.eventLoopDelayMs.max),
     },
+    busy: samples.length > 0 ? sum((s) => s.busy) / samples.length : 0,
   };
 }
 

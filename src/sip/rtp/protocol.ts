@@ -60,4 +60,6 @@ export interface WorkerStatsSample {
   jitterHistogram: Uint32Array;
   jitterMaxMs: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Share of the window the worker's event loop was busy (0–1): its CPU cost at this load. */
+  busy: number;
 }

@@ -15,6 +15,7 @@ export class WorkerMetrics {
   private jitter = new Uint32Array(JITTER_BINS);
   private jitterMax = 0;
   private windowStart = performance.now();
+  private utilization = performance.eventLoopUtilization();
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
 
   constructor() {
@@ -31,6 +32,9 @@ export class WorkerMetrics {
   sample(streams: number, framesSkipped: number): WorkerStatsSample {
     const now = performance.now();
     const ms = (ns: number) => (this.loopDelay.count ? Math.max(0, ns / 1e6 - LOOP_SAMPLE_MS) : 0);
+    const utilization = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(utilization, this.utilization).utilization;
+    this.utilization = utilization;
     const result: WorkerStatsSample = {
       windowMs: now - this.windowStart,
       streams,
@@ -44,6 +48,7 @@ export class WorkerMetrics {
         p99: ms(this.loopDelay.percentile(99)),
         max: ms(this.loopDelay.max),
       },
+      busy,
     };
     this.windowStart = now;
     this.packetsSent = 0;
