@@ -126,7 +126,7 @@ export async function runMediaProbe(streams: number, workers: number, seconds: n
     child.kill('SIGKILL');
     throw err;
   });
-  const summary = /summary: tx (\d+)–(\d+) pps \(needed (\d+)\), p99 jitter up to ([\d.]+) ms, max ([\d.]+) ms, skipped (\d+)/.exec(out);
+  const summary = /summary: tx (\d+)–(\d+) pps \(needed (\d+)\), p99 jitter (?:median [\d.]+ )?up to ([\d.]+) ms, max ([\d.]+) ms, skipped (\d+)/.exec(out);
   const cpu = /process CPU \(all threads\) ([\d.]+) s/.exec(out);
   if (code !== 0 || !summary || !cpu) throw new Error(`media-load probe failed (exit ${code}):\n${out.slice(-2000)}`);
   return {
