@@ -49,7 +49,7 @@ for (let i = 0; i < streams; i++) {
   const phone = createSocket('udp4');
   phone.on('error', () => {});
   await new Promise<void>((resolve) => phone.bind(0, '127.0.0.1', resolve));
-  const stream = await engine.openStream({ dtmf() {}, rtpTimeout() {} });
+  const stream = await engine.openStream({ dtmf() {}, rtpTimeout() {}, failed() {} });
   phone.on('message', (msg, from) => {
     received++;
     if (echo) phone.send(msg, from.port, from.address);

@@ -9,6 +9,7 @@ import { InbandDtmfDetector } from '../src/sip/rtp/goertzel.js';
 import { MediaEngine, type RtpStream, type StreamEvents } from '../src/sip/rtp/media-engine.js';
 import { parseTelephoneEvent } from '../src/sip/rtp/rfc4733.js';
 import { RtpPhone, sleep, type Received } from './helpers/rtp-phone.js';
+import { eventually } from './helpers/harness.js';
 
 /** A random even port range, so concurrent test files rarely meet; a taken port is skipped anyway. */
 function portRange(size = 200): [number, number] {
@@ -24,12 +25,14 @@ interface Call {
   phone: RtpPhone;
   digits: string[];
   timeouts: number;
+  /** `failed` events: the stream's worker died. */
+  failures: Error[];
 }
 
 async function call(engine: MediaEngine, params: { telephoneEventPt?: number; payloadType?: 0 | 8 } = {}): Promise<Call> {
   const phone = await RtpPhone.open();
-  const c = { phone, digits: [] as string[], timeouts: 0 } as Call;
-  const events: StreamEvents = { dtmf: (d) => c.digits.push(d), rtpTimeout: () => c.timeouts++ };
+  const c = { phone, digits: [] as string[], timeouts: 0, failures: [] as Error[] } as Call;
+  const events: StreamEvents = { dtmf: (d) => c.digits.push(d), rtpTimeout: () => c.timeouts++, failed: (e) => c.failures.push(e) };
   c.stream = await engine.openStream(events);
   c.stream.configure({ remoteAddress: '127.0.0.1', remotePort: phone.port, payloadType: params.payloadType ?? 0, telephoneEventPt: params.telephoneEventPt, send: true, receive: true });
   return c;
@@ -337,11 +340,28 @@ describe('MediaEngine limits', suite, () => {
     }
   });
 
+  it('a media worker that dies fails its streams: each hears `failed` and a pending play rejects', async () => {
+    const engine = await MediaEngine.start({ host: '127.0.0.1', portRange: portRange(), workers: 1 });
+    const c = await call(engine);
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    try {
+      const playing = c.stream.play(voice(80_000), new AbortController().signal);
+      // A real death of the worker thread (as an out-of-memory or a native crash would end it).
+      await (engine as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers[0].worker.terminate();
+      await assert.rejects(playing);
+      await eventually(() => c.failures.length, (n) => n === 1);
+      assert.match((await warned).message, /media worker stopped/);
+    } finally {
+      hangUp(c);
+      await engine.close();
+    }
+  });
+
   it('openStream rejects when every even port of the range is taken, and a closed stream frees its port', async () => {
     const [first] = portRange();
     const engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [first, first + 3], workers: 1 });
     try {
-      const events = { dtmf() {}, rtpTimeout() {} };
+      const events = { dtmf() {}, rtpTimeout() {}, failed() {} };
       const a = await engine.openStream(events);
       const b = await engine.openStream(events);
       assert.ok(a.localPort % 2 === 0 && b.localPort % 2 === 0 && a.localPort !== b.localPort);

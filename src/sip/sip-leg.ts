@@ -282,6 +282,12 @@ export class SipLeg implements Leg {
       dtmf: (digit: string) => this.safely(() => {
         if (this.state === 'answered') this.listener?.digits(digit);
       }),
+      failed: (error: Error) => this.safely(() => {
+        if (this.state === 'ended') return;
+        // The media worker died: the call has no audio any more, so it ends rather than hangs.
+        this.listener?.notice(CARRIER_NOTICE, `SIP: the call's media stopped (${error.message}); the call was hung up.`);
+        this.fail(error);
+      }),
       rtpTimeout: () => this.safely(() => {
         if (this.state !== 'answered') return;
         // The far end went silent for good (no RTP at all): treat it as gone and hang up.

@@ -20,6 +20,8 @@ export interface StreamEvents {
   dtmf(digit: string): void;
   /** No RTP arrived for `rtpTimeoutMs` while receiving; fires again only after packets resume. */
   rtpTimeout(): void;
+  /** The stream's media worker died: no audio flows any more, and nothing will time out. */
+  failed(error: Error): void;
 }
 
 /** One call's RTP session: a socket on an even port of the range, in one media worker. */

@@ -229,6 +229,7 @@ export class MediaEngine {
   private readonly onWorkerDeath = (from: MediaWorker, err: Error): void => {
     if (!from.alive) return;
     from.alive = false;
+    if (!this.closing) process.emitWarning(`a media worker stopped (${err.message}); its ${from.streams.size} calls lost their audio`, 'MediaWorkerDied');
     for (const stream of from.streams.values()) {
       stream.fail(err);
       if (stream.localPort) this.ports.release(stream.localPort);

@@ -114,7 +114,9 @@ export class RtpStreamHandle implements RtpStream {
 
   /** The stream's worker is gone: nothing will settle the pending promises any more. */
   fail(err: Error): void {
+    if (this.closed) return;
     this.closed = true;
+    this.events.failed(err);
     this.failPlays(err);
     for (const r of this.recordings.values()) r.reject(err);
     this.recordings.clear();
