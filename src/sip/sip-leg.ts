@@ -163,7 +163,8 @@ export class SipLeg implements Leg {
     this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: the call leg failed');
     if (this.dialog) void this.dialog.bye();
     else this.incoming?.reject(500);
-    this.end('failed', 500);
+    // An answered call that breaks has still been a call: it ends `completed`, like a hang-up.
+    this.end(this.dialog ? 'remote-hangup' : 'failed', 500);
   }
 
   /** Runs a handler the user agent or the media engine calls; a throw fails this call only. */
