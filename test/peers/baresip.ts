@@ -92,8 +92,23 @@ export interface BaresipHandle {
 const DEFAULT_WAIT_MS = 10_000;
 const QUIT_GRACE_MS = 5_000;
 
-/** Starts baresip and resolves once its ctrl_tcp socket is connected. */
+/**
+ * Starts baresip and resolves once its ctrl_tcp socket is connected. Ports chosen here were free
+ * a moment ago, but a test running beside this one may take one first: then it starts again on
+ * new ones.
+ */
 export async function startBaresip(options: BaresipOptions = {}): Promise<BaresipHandle> {
+  const portsGiven = options.sipPort !== undefined || options.ctrlPort !== undefined || options.rtpPorts !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchBaresip(options);
+    } catch (error) {
+      if (portsGiven || attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function launchBaresip(options: BaresipOptions): Promise<BaresipHandle> {
   const sipPort = options.sipPort ?? (await freeSipPort());
   const ctrlPort = options.ctrlPort ?? (await freeTcpPort());
   const rtpPorts = options.rtpPorts ?? (await freeUdpRange(40));

@@ -46,13 +46,14 @@ export async function isPortFree(port: number): Promise<boolean> {
 }
 
 /**
- * A port free for both UDP and TCP: SIP user agents such as baresip listen on both transports
- * at the same port (RFC 3261 §18).
+ * A port free for both UDP and TCP, with the next port free for TCP too: SIP user agents such as
+ * baresip listen on both transports at the same port (RFC 3261 §18), and baresip puts SIP over
+ * TLS on the port above.
  */
 export async function freeSipPort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await freeUdpPort();
-    if (await isPortFree(port)) return port;
+    if (port < 65535 && (await isPortFree(port)) && (await isPortFree(port + 1))) return port;
   }
   throw new Error('no port free for both UDP and TCP on 127.0.0.1');
 }
