@@ -207,6 +207,25 @@ describe('MediaEngine over loopback', suite, () => {
     }
   });
 
+  it('a playDigits stopped mid-key still ends that key with its three end packets, and sends no further key', async () => {
+    const c = await call(engine, { telephoneEventPt: 101 });
+    try {
+      await c.phone.next(2);
+      const stop = new AbortController();
+      const playing = c.stream.playDigits('58', stop.signal);
+      await eventually(() => c.phone.packets.filter((p) => p.payloadType === 101).length, (n) => n >= 2);
+      stop.abort(new Error('redirected'));
+      await assert.rejects(playing, /redirected/);
+      await sleep(400);
+      const events = c.phone.packets.filter((p) => p.payloadType === 101).map((p) => parseTelephoneEvent(p.payload)!);
+      assert.ok(events.every((e) => e.event === 5), 'only the key that had started');
+      assert.equal(events.filter((e) => e.end).length, 3);
+      assert.ok(events.at(-1)!.end);
+    } finally {
+      hangUp(c);
+    }
+  });
+
   it('playDigits falls back to in-band tones when telephone-event was not negotiated', async () => {
     const c = await call(engine);
     try {

@@ -27,6 +27,11 @@ export class SlotFrame {
 export interface FrameSource {
   /** Fills the slot with RTP timestamp `timestamp`; returns true when that was the last frame. */
   fill(frame: SlotFrame, timestamp: number): boolean;
+  /**
+   * The play was stopped. True when the source must still send a few frames to stop cleanly
+   * (it has cut itself short to those); false when it can be dropped at once.
+   */
+  interrupt?(): boolean;
 }
 
 /** 8 kHz PCM, 160 samples a slot. */
@@ -76,8 +81,22 @@ function slotsOf(ch: string): number {
 export class EventDigitSource implements FrameSource {
   private index = 0;
   private slot = 0;
+  /** Set when the play was stopped mid-event: the current key's end packets are the last frames. */
+  private cut = false;
 
   constructor(private readonly digits: string) {}
+
+  /**
+   * A key whose event has started must still be ended (RFC 4733 §2.5.1.4: the end bit, sent three
+   * times), or the far end holds the key down until its own timeout. Its end packets go out next.
+   */
+  interrupt(): boolean {
+    const started = eventCodeOf(this.digits[this.index]) !== undefined && this.slot > 0 && this.slot < TONE_SLOTS + END_PACKETS - 1;
+    if (!started) return false;
+    this.slot = Math.max(this.slot, TONE_SLOTS - 1);
+    this.cut = true;
+    return true;
+  }
 
   fill(frame: SlotFrame, timestamp: number): boolean {
     const ch = this.digits[this.index];
@@ -92,6 +111,7 @@ export class EventDigitSource implements FrameSource {
       e.end = this.slot >= TONE_SLOTS - 1;
       e.duration = Math.min(this.slot + 1, TONE_SLOTS) * FRAME_SAMPLES;
     }
+    if (this.cut && this.slot >= TONE_SLOTS + END_PACKETS - 2) return true;
     if (++this.slot >= slotsOf(ch)) {
       this.slot = 0;
       this.index++;

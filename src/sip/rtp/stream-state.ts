@@ -107,7 +107,10 @@ export class StreamState implements PacedStream {
 
   stopPlay(play: number): void {
     const i = this.queue.findIndex((q) => q.play === play);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (i < 0) return;
+    // The playing source may need a few frames to stop cleanly (an RFC 4733 event's end packets).
+    if (i === 0 && this.queue[0].source.interrupt?.()) return;
+    this.queue.splice(i, 1);
   }
 
   /** The Goertzel detector costs CPU on every packet, so it runs only while asked for. */
