@@ -38,7 +38,10 @@ export function frequenciesOf(key: string): [number, number] {
   throw new RangeError(`not a DTMF key: ${JSON.stringify(key)}`);
 }
 
-/** Amplitude of each of the two tones: about −7 dBm0 per tone, well inside any detector's range. */
+/**
+ * Peak amplitude of each of the two tones: about −11.6 dBm0 per tone (0 dBm0 is a sine of peak
+ * ≈ 22,690, ITU-T G.711 table 5), inside the −3 to −20 dBm0 window receivers accept (Q.24).
+ */
 const TONE_AMPLITUDE = 6000;
 
 /**
