@@ -167,6 +167,23 @@ describe('MediaEngine over loopback', suite, () => {
     }
   });
 
+  it('RTP from any address but the negotiated peer is ignored: nobody else can press keys into a call', async () => {
+    const c = await call(engine, { telephoneEventPt: 101 });
+    try {
+      // The peer is 127.0.0.2 (also loopback on Linux); the phone socket sends from 127.0.0.1.
+      c.stream.configure({ remoteAddress: '127.0.0.2', remotePort: c.phone.port, payloadType: 0, telephoneEventPt: 101, send: true, receive: true });
+      c.phone.sendKeyPress(c.stream.localPort, 7, 1000, 0xcccc);
+      await sleep(150);
+      assert.deepEqual(c.digits, []);
+      c.stream.configure({ remoteAddress: '127.0.0.1', remotePort: c.phone.port, payloadType: 0, telephoneEventPt: 101, send: true, receive: true });
+      c.phone.sendKeyPress(c.stream.localPort, 7, 2000, 0xcccc);
+      await eventually(() => c.digits, (d) => d.length === 1);
+      assert.deepEqual(c.digits, ['7']);
+    } finally {
+      hangUp(c);
+    }
+  });
+
   it('in-band tones are reported only while detection is on', async () => {
     const c = await call(engine);
     try {
