@@ -5,7 +5,7 @@ import type { SipLogger } from './logger.js';
 import type { SipUri } from './message/types.js';
 import type { MediaEngine, RtpStream } from './rtp/media-engine.js';
 import { answerOffer, createOffer, readAnswer, type NegotiatedMedia } from './sdp.js';
-import { SipMedia, type AudioSource } from './sip-media.js';
+import { CARRIER_NOTICE, SipMedia, type AudioSource } from './sip-media.js';
 import type { Dialog, IncomingInvite, OutgoingInvite, SipUserAgent } from './user-agent.js';
 
 /** What every leg shares: one object for all calls, not a closure per call. */
@@ -28,9 +28,6 @@ export interface SipLegHost {
  * - `ended`: one guarded path into `end()`, so every stop is idempotent.
  */
 type SipLegState = 'starting' | 'ringing' | 'answering' | 'answered' | 'ended';
-
-/** Carrier problems are shown as Twilio's "internal failure" warning, with a message that says what happened. */
-const CARRIER_NOTICE = 12400;
 
 /** How a final failure response to our INVITE ends the call (issue: failure behaviour). */
 function reasonForFailure(status: number): LegEndReason {
@@ -142,7 +139,7 @@ export class SipLeg implements Leg {
 
   reject(reason: 'busy' | 'rejected'): void {
     // <Reject>: busy answers 486, the default rejected answers 603 (issue: verbs on real audio).
-    if (this.direction !== 'inbound' || (this.state !== 'ringing' && this.state !== 'starting')) return;
+    if (this.direction !== 'inbound' || this.state !== 'ringing') return;
     this.incoming?.reject(reason === 'busy' ? 486 : 603);
     this.end();
   }
@@ -160,11 +157,25 @@ export class SipLeg implements Leg {
    * rather than hanging, and the process goes on (design.md: no input crashes the process).
    */
   private fail(error: unknown): void {
+    if (this.state === 'ended') return;
     this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: the call leg failed');
+    this.drop(`the call leg failed (${(error as Error).message})`, this.brokenEnd(), 500);
+  }
+
+  /** An answered call that breaks has still been a call: it ends `completed`, like a hang-up. */
+  private brokenEnd(): LegEndReason {
+    return this.dialog ? 'remote-hangup' : 'failed';
+  }
+
+  /**
+   * Ends a call that cannot go on (unusable SDP, no RTP, no media worker): the app gets a
+   * Notification saying why, the far end a BYE (or a refusal while the INVITE is unanswered).
+   */
+  private drop(why: string, reason: LegEndReason, sipResponseCode: number): void {
+    this.listener?.notice(CARRIER_NOTICE, `SIP: ${why}; the call was hung up.`);
     if (this.dialog) void this.dialog.bye();
-    else this.incoming?.reject(500);
-    // An answered call that breaks has still been a call: it ends `completed`, like a hang-up.
-    this.end(this.dialog ? 'remote-hangup' : 'failed', 500);
+    else this.incoming?.reject(sipResponseCode);
+    this.end(reason, sipResponseCode);
   }
 
   /** Runs a handler the user agent or the media engine calls; a throw fails this call only. */
@@ -199,10 +210,8 @@ export class SipLeg implements Leg {
     }
     const media = readAnswer(answerSdp);
     if ('error' in media) {
-      this.host.log.warn({ callSid: this.callSid, error: media.error }, 'SIP: unusable SDP answer');
-      this.listener?.notice(CARRIER_NOTICE, `SIP: the far end answered with SDP Switchboard cannot use: ${media.error}`);
-      void dialog.bye();
-      return this.end('failed', 488);
+      this.dialog = dialog;
+      return this.drop(`the far end answered with SDP Switchboard cannot use: ${media.error}`, 'failed', 488);
     }
     this.ringTimer?.cancel();
     this.connect(dialog, media);
@@ -233,10 +242,8 @@ export class SipLeg implements Leg {
     dialog.onReinvite = (offer) => (offer === undefined ? createOffer(this.localMedia(true)) : this.reinvite(offer));
     dialog.onAckSdp = (answer) => this.safely(() => {
       const next = readAnswer(answer);
-      if (!('error' in next)) return this.useMedia(next);
-      this.listener?.notice(CARRIER_NOTICE, `SIP: the SDP answer in the far end's ACK is unusable: ${next.error}`);
-      void dialog.bye();
-      this.end('failed', 488);
+      if ('error' in next) this.drop(`the SDP answer in the far end's ACK is unusable: ${next.error}`, 'failed', 488);
+      else this.useMedia(next);
     });
     if (media) this.useMedia(media);
     this.answeredSignal.resolve(this.stream!);
@@ -284,17 +291,12 @@ export class SipLeg implements Leg {
         if (this.state === 'answered') this.listener?.digits(digit);
       }),
       failed: (error: Error) => this.safely(() => {
-        if (this.state === 'ended') return;
         // The media worker died: the call has no audio any more, so it ends rather than hangs.
-        this.listener?.notice(CARRIER_NOTICE, `SIP: the call's media stopped (${error.message}); the call was hung up.`);
-        this.fail(error);
+        if (this.state !== 'ended') this.drop(`the call's media stopped (${error.message})`, this.brokenEnd(), 500);
       }),
       rtpTimeout: () => this.safely(() => {
-        if (this.state !== 'answered') return;
         // The far end went silent for good (no RTP at all): treat it as gone and hang up.
-        this.listener?.notice(CARRIER_NOTICE, 'SIP: no RTP received from the far end for too long; the call was hung up.');
-        void this.dialog?.bye();
-        this.end('remote-hangup', 408);
+        if (this.state === 'answered') this.drop('no RTP received from the far end for too long', 'remote-hangup', 408);
       }),
     };
   }

@@ -34,8 +34,11 @@ const RECORD_END: Record<RecordingResult['reason'], RecordResult['reason']> = {
   stopped: 'finished', silence: 'silence', 'max-length': 'max-length', closed: 'hangup',
 };
 
-/** Twilio's code for a `<Say>` that could not be rendered: an internal failure (docs/errors.md). */
-const SAY_FAILED = 12400;
+/**
+ * Carrier problems (no speech, unusable SDP, no RTP, a dead media worker) are Twilio's
+ * "internal failure" warning, with a message that says what happened (docs/errors.md).
+ */
+export const CARRIER_NOTICE = 12400;
 
 /**
  * The Media port on a real call: `<Say>` is espeak-ng audio, `<Play>` a fetched file, both
@@ -43,6 +46,9 @@ const SAY_FAILED = 12400;
  * stream's play, which goes back to silence within one frame (call-lifecycle.md §4).
  */
 export class SipMedia implements Media {
+  /** The call ended while a render was in flight: its failure is the end, not a TTS problem. */
+  private ended = false;
+
   constructor(private readonly host: SipMediaHost) {}
 
   async say(text: string, options: SayOptions, signal: AbortSignal): Promise<void> {
@@ -51,25 +57,21 @@ export class SipMedia implements Media {
     try {
       pcm = await this.untilEnd(this.host.tts.render(text, options, signal), signal);
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (signal.aborted || this.ended) throw error;
       // A missing espeak-ng must not end the call: the app sees a warning, the caller silence.
-      this.host.notice(SAY_FAILED, `Say: could not render speech: ${(error as Error).message}`);
+      this.host.notice(CARRIER_NOTICE, `Say: could not render speech: ${(error as Error).message}`);
       return;
     }
     await stream.play(pcm, signal);
   }
 
-  /** The loader caches decoded audio by URL, so a `<Play loop>` fetches once (unless `no-store`). */
+  /**
+   * The loader caches decoded audio by URL, so a `<Play loop>` fetches once (unless `no-store`).
+   * A load failure rejects; runPlay turns it into its warning and goes on.
+   */
   async play(url: string, signal: AbortSignal): Promise<void> {
     const stream = await this.live(signal);
-    let pcm: Int16Array;
-    try {
-      pcm = await this.untilEnd(this.host.audio.load(url, signal), signal);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw error; // runPlay turns it into its warning and goes on
-    }
-    await stream.play(pcm, signal);
+    await stream.play(await this.untilEnd(this.host.audio.load(url, signal), signal), signal);
   }
 
   async playDigits(digits: string, signal: AbortSignal): Promise<void> {
@@ -80,7 +82,8 @@ export class SipMedia implements Media {
   async pause(ms: number, signal: AbortSignal): Promise<void> {
     // A Pause before the answer delays answering an inbound call (twiml-voice.md <Pause>); the
     // stream keeps sending silence by itself, so a pause is only a wait.
-    await this.live(signal, true);
+    if (signal.aborted) throw signal.reason;
+    await this.host.answeredStream(true);
     await this.untilEnd(this.host.clock.sleep(ms, signal), signal);
   }
 
@@ -129,19 +132,28 @@ export class SipMedia implements Media {
     this.host.listenForTones(on);
   }
 
-  private async live(signal: AbortSignal, allowEarly = false): Promise<RtpStream> {
+  /** The answered call's RTP stream; rejects before the answer, after the end, or once aborted. */
+  private async live(signal: AbortSignal): Promise<RtpStream> {
     if (signal.aborted) throw signal.reason;
-    const stream = await this.host.answeredStream(allowEarly);
+    const stream = await this.host.answeredStream(false);
     if (signal.aborted) throw signal.reason;
     return stream!;
   }
 
-  /** `work`, or a rejection as soon as the call ends (the stream rejects its own plays). */
+  /**
+   * `work`, or a rejection as soon as the call ends (the stream rejects its own plays). Once the
+   * signal aborted, the rejection is always its reason (the port's promise), whatever `work`
+   * rejected with (a fetch's own AbortError, a killed child).
+   */
   private untilEnd<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const off = this.host.onEnd(reject);
-      work.then(resolve, reject).finally(off);
-      if (signal.aborted) reject(signal.reason);
+      const fail = (error: unknown) => reject(signal.aborted ? signal.reason : error);
+      const off = this.host.onEnd((error) => {
+        this.ended = true;
+        fail(error);
+      });
+      work.then(resolve, fail).finally(off);
+      if (signal.aborted) fail(signal.reason);
     });
   }
 }
