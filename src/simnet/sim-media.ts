@@ -111,11 +111,11 @@ export class SimMedia implements Media {
       }
     }
     const recording = new SimRecording(this.call.host.clock, this.call.host.tts, request.path, request);
+    // A finishOnKey and a redirect both end the recording here; the verb tells them apart.
     const stop = () => recording.end('finished');
-    const abort = () => recording.end('finished');
     request.stop.addEventListener('abort', stop, { once: true });
-    signal.addEventListener('abort', abort, { once: true });
-    if (request.stop.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    if (request.stop.aborted || signal.aborted) stop();
     (this.recordings ??= new Set()).add(recording);
     try {
       const reason = await recording.done;
@@ -125,7 +125,7 @@ export class SimMedia implements Media {
     } finally {
       this.recordings?.delete(recording);
       request.stop.removeEventListener('abort', stop);
-      signal.removeEventListener('abort', abort);
+      signal.removeEventListener('abort', stop);
     }
   }
 

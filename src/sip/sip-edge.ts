@@ -25,7 +25,7 @@ export interface SipEdgeOptions {
   /** Paths of espeak-ng and ffmpeg, when not on PATH under those names. */
   audioTools?: AudioToolPaths;
   clock: Clock;
-  log: SipLogger & { info?(obj: object, msg: string): void };
+  log: SipLogger;
 }
 
 export interface SipEdge {
