@@ -17,6 +17,11 @@ export interface DialRequest {
   ringTimeoutMs: number;
   /** Digest credentials for this call (`SipAuthUsername`/`SipAuthPassword`, calls-api.md §3). */
   sipAuth?: { username: string; password: string };
+  /**
+   * The live call this leg will be bridged to (a `<Dial>` child's parent). A carrier may place
+   * the new leg beside it (SIP: the same media worker, so RTP is relayed without a hop).
+   */
+  nearCallSid?: string;
 }
 
 /** Why a leg ended, as the carrier saw it. */
@@ -95,6 +100,40 @@ export interface Media {
    * idempotent and resolves once the file is complete.
    */
   startCallRecording(path: string): CallRecording;
+  /**
+   * Joins this leg's audio with `other`'s, both ways, when this carrier can do it natively (two
+   * SIP legs: RTP relayed in one media worker; two simulated legs: at log level). Returns null
+   * when it cannot; `bridgeMedia` (ports/media-join.ts) then links the legs through tap/feed.
+   */
+  join(other: Media): MediaJoin | null;
+  /**
+   * Hands what the far end sends to `sink` until the tap is closed: 20 ms audio frames from a
+   * leg that carries audio, words and keys from a simulated phone.
+   */
+  tap(sink: (signal: FarEndSignal) => void): MediaJoin;
+  /**
+   * Plays `signal`, sent by the far end of call `fromCallSid`, to this leg's far end without
+   * waiting for it (a bridge's audio path between legs of different kinds).
+   */
+  feed(signal: FarEndSignal, fromCallSid: string): void;
+  /**
+   * Ringback to this leg's far end while a dialed leg rings (dial.md §3.5), until closed.
+   * `tone` is a `<Dial ringTone>` country code; null is the default (US) cadence.
+   */
+  ringback(tone: string | null): MediaJoin;
+}
+
+/** Something a far end sent, in the form a bridge carries it to a leg of another kind. */
+export type FarEndSignal =
+  | { kind: 'speech'; text: string }
+  | { kind: 'digits'; digits: string }
+  /** 8 kHz signed 16-bit PCM, usually one 20 ms frame. */
+  | { kind: 'audio'; pcm: Int16Array };
+
+/** A running media link (a join, a tap, ringback). */
+export interface MediaJoin {
+  /** Stops it. Idempotent. */
+  close(): void;
 }
 
 export interface RecordRequest {

@@ -1,4 +1,4 @@
-import type { CallRecording, Media, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
+import type { CallRecording, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
 import type { Timer } from '../ports/clock.js';
 import { writeWav } from '../recordings/wav-file.js';
 import type { HeardEntry, SimCall } from './sim-call.js';
@@ -42,6 +42,12 @@ export class SimMedia implements Media {
   private recordings: Set<SimRecording> | undefined;
 
   constructor(private readonly call: SimCall) {}
+
+  // Media joins are being built (issue 7); until then a bridge cannot start on this leg.
+  join(): MediaJoin | null { throw new Error('media joins are not built yet'); }
+  tap(): MediaJoin { throw new Error('media joins are not built yet'); }
+  feed(): void { throw new Error('media joins are not built yet'); }
+  ringback(): MediaJoin { throw new Error('media joins are not built yet'); }
 
   async say(text: string, _options: SayOptions, signal: AbortSignal): Promise<void> {
     this.assertLive(signal);

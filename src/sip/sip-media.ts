@@ -1,5 +1,5 @@
 import { beep } from '../audio/tones.js';
-import type { CallRecording, Media, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
+import type { CallRecording, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { Tts } from '../ports/tts.js';
 import type { RecordingResult, RtpStream } from './rtp/media-engine.js';
@@ -50,6 +50,12 @@ export class SipMedia implements Media {
   private ended = false;
 
   constructor(private readonly host: SipMediaHost) {}
+
+  // Media joins are being built (issue 7); until then a bridge cannot start on this leg.
+  join(): MediaJoin | null { throw new Error('media joins are not built yet'); }
+  tap(): MediaJoin { throw new Error('media joins are not built yet'); }
+  feed(): void { throw new Error('media joins are not built yet'); }
+  ringback(): MediaJoin { throw new Error('media joins are not built yet'); }
 
   async say(text: string, options: SayOptions, signal: AbortSignal): Promise<void> {
     const stream = await this.live(signal);

@@ -108,3 +108,91 @@ export class TwimlError extends Error {
     super(message);
   }
 }
+
+/**
+ * `<Dial>` (dial.md §1): connects the caller to up to ten nouns, rung at once or one by one.
+ * Times in seconds. Attribute values are already checked: a bad one was warned about (13210–13220)
+ * and replaced by its default.
+ */
+export interface DialVerb {
+  kind: 'Dial';
+  /** null: no action; the parent goes on with the next verb (dial.md §5). */
+  action: string | null;
+  method: HttpMethod;
+  timeoutSec: number;
+  timeLimitSec: number;
+  /** null: the parent call's caller ID. */
+  callerId: string | null;
+  hangupOnStar: boolean;
+  answerOnBridge: boolean;
+  record: DialRecord;
+  recordingStatusCallback: string | null;
+  recordingStatusCallbackMethod: HttpMethod;
+  recordingStatusCallbackEvents: RecordingEvent[];
+  recordingTrack: 'inbound' | 'outbound' | 'both';
+  trim: boolean;
+  /** A country code from dial.md §1's list; null: the carrier's ringback. */
+  ringTone: string | null;
+  sequential: boolean;
+  nouns: DialNoun[];
+}
+
+export type DialRecord =
+  | 'do-not-record'
+  | 'record-from-answer'
+  | 'record-from-ringing'
+  | 'record-from-answer-dual'
+  | 'record-from-ringing-dual';
+
+/** What every dialable noun (Number, Client, Sip) carries: the child leg's own webhooks. */
+export interface DialTargetCommon {
+  /** Whisper/screening TwiML run on the child after it answers, before the bridge (dial.md §4). */
+  url: string | null;
+  method: HttpMethod;
+  statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
+  /** The child's status-callback events; `completed` when a statusCallback names none. */
+  statusCallbackEvents: ('initiated' | 'ringing' | 'answered' | 'completed')[];
+}
+
+/** `<Number>` or plain text: an E.164 number (normalised from national forms). */
+export interface DialNumber extends DialTargetCommon {
+  kind: 'Number';
+  number: string;
+  sendDigits: string | null;
+}
+
+/** `<Client>`: an identity, dialed as `client:identity`, with custom `<Parameter>`s. */
+export interface DialClient extends DialTargetCommon {
+  kind: 'Client';
+  identity: string;
+  parameters: Record<string, string>;
+}
+
+/** `<Sip>`: a SIP URI (headers may ride in its query), with optional digest credentials. */
+export interface DialSip extends DialTargetCommon {
+  kind: 'Sip';
+  uri: string;
+  username: string | null;
+  password: string | null;
+}
+
+/** `<Conference>` / `<Queue>`: parsed so that documents validate; not run yet (12200 when reached). */
+export interface DialRoom {
+  kind: 'Conference' | 'Queue';
+  name: string;
+}
+
+export type DialTarget = DialNumber | DialClient | DialSip;
+export type DialNoun = DialTarget | DialRoom;
+
+/**
+ * A real TwiML verb Switchboard does not run (yet). Twilio runs a document up to the verb it
+ * cannot execute, so the verbs before it are heard; reaching it fails the call with `code`.
+ */
+export interface UnsupportedVerb {
+  kind: 'Unsupported';
+  name: string;
+  code: 12200;
+  message: string;
+}
