@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
 import { AccountTokens } from './calls/account-tokens.js';
+import { CallEvents } from './ports/call-events.js';
 import { CallService } from './calls/call-service.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
 import { SystemClock } from './ports/system-clock.js';
@@ -70,6 +71,8 @@ export interface Switchboard {
   /** Where SIP reaches this server, when the SIP edge is on. */
   readonly sip: SipEdge['address'] | undefined;
   readonly calls: CallService;
+  /** Typed events of every call (status changes, verbs, webhooks, notifications, bridges). */
+  readonly events: CallEvents;
   /** The SIP edge's media load since the previous call (see MediaEngine.stats); undefined when SIP is off. */
   mediaStats(): Promise<MediaStats | undefined>;
   /** Drains: refuses new requests, hangs up live calls, delivers what it can, closes the store. */
@@ -100,7 +103,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const recordings = new Recordings({ store, clock, outbox, root: join(options.dataDir, 'recordings'), publicUrl: () => publicUrl });
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
-  const calls = new CallService({ store, clock, carrier, fetcher: webhooks, outbox, log, tokens, recordings });
+  const events = new CallEvents(log);
+  const calls = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings });
 
   const closed = await calls.closeOrphanedCalls();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
@@ -129,7 +133,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     })());
 
   const mediaStats = async () => sipEdge?.mediaStats();
-  return { url, ...account, sim, sip: sipEdge?.address, calls, mediaStats, close };
+  return { url, ...account, sim, sip: sipEdge?.address, calls, events, mediaStats, close };
 }
 
 const DEFAULT_RTP_PORTS: [number, number] = [10000, 20000];

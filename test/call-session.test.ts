@@ -6,6 +6,8 @@ import { ManualClock } from '../src/ports/manual-clock.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Recordings } from '../src/recordings/recordings.js';
+import { EMPTY_UPDATE } from '../src/domain/call-command.js';
+import { CallEvents } from '../src/ports/call-events.js';
 import { CallSession } from '../src/session/call-session.js';
 import { SimNetwork } from '../src/simnet/sim-network.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -57,7 +59,8 @@ describe('a CallSession still queued (call-lifecycle.md §3, first row)', () => 
     await store.insertCall(call);
     const session = new CallSession(
       {
-        store, clock, carrier: sim, fetcher: webhooks, outbox: { kick() {} }, log: { error() {} }, released: (s) => released.push(s.sid),
+        store, clock, carrier: sim, fetcher: webhooks, events: new CallEvents(), outbox: { kick() {} }, log: { error() {} }, released: (s) => released.push(s.sid),
+        childCalls: () => ({ place: () => Promise.reject(new Error('this test dials no children')) }),
         recordings: new Recordings({ store, clock, outbox: { kick() {} }, root: join(tmpdir(), 'switchboard-unused'), publicUrl: () => 'http://127.0.0.1' }),
       },
       call, '0'.repeat(32),
@@ -67,7 +70,7 @@ describe('a CallSession still queued (call-lifecycle.md §3, first row)', () => 
 
   it('Status=canceled ends a queued call as canceled and queues no status callback', async () => {
     const session = await queuedSession();
-    await session.cancel();
+    await session.send({ type: 'update', update: { ...EMPTY_UPDATE, status: 'canceled' } });
     assert.equal(session.snapshot().status, 'canceled');
     assert.equal((await store.getCall(session.snapshot().accountSid, session.sid))!.status, 'canceled');
     assert.deepEqual(await store.pendingCallbacks(10), []);
@@ -76,7 +79,7 @@ describe('a CallSession still queued (call-lifecycle.md §3, first row)', () => 
 
   it('Status=completed ends a queued call as canceled, also without callbacks', async () => {
     const session = await queuedSession();
-    await session.hangup();
+    await session.send({ type: 'update', update: { ...EMPTY_UPDATE, status: 'completed' } });
     assert.equal(session.snapshot().status, 'canceled');
     assert.equal(session.snapshot().duration, null);
     assert.deepEqual(await store.pendingCallbacks(10), []);
@@ -84,15 +87,15 @@ describe('a CallSession still queued (call-lifecycle.md §3, first row)', () => 
 
   it('a redirect of a queued call is kept and runs once the call is answered', async () => {
     const session = await queuedSession();
-    await session.redirect({ config: { url: null, twiml: '<Response><Say>Replaced</Say><Pause length="60"/></Response>' }, restart: true });
+    await session.send({ type: 'update', update: { ...EMPTY_UPDATE, redirect: { url: null, method: 'POST', twiml: '<Response><Say>Replaced</Say><Pause length="60"/></Response>' } } });
     assert.equal(session.snapshot().status, 'queued');
-    session.dial();
+    void session.send({ type: 'dial' });
     await settle(() => session.snapshot().status === 'ringing');
     await clock.advance(1000);
     await settle(() => session.snapshot().status === 'in-progress');
     await settle(() => sim.heard(session.sid)!.heard.length > 0);
     assert.deepEqual(sim.heard(session.sid)!.heard.map((e) => e.text), ['Replaced']);
-    await session.hangup();
+    await session.send({ type: 'update', update: { ...EMPTY_UPDATE, status: 'completed' } });
     assert.equal(session.snapshot().status, 'completed');
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
-import { formOf, type Form } from '../calls/form.js';
+import { parseCreateParams, parseUpdateParams } from './call-params.js';
+import { formOf, type Form } from './form.js';
 import { isCallStatus } from '../domain/call-status.js';
 import { parseFilterDate } from '../domain/dates.js';
 import { badRequest } from '../domain/errors.js';
@@ -30,7 +31,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     app.post<AccountParams>(path, async (request, reply) => {
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
-      const call = await calls.create(accountSid, formOf(request.body));
+      const call = await calls.create(accountSid, parseCreateParams(formOf(request.body)));
       return sendRecord(reply, formatOf(request), 201, 'Call', call, callJson);
     });
 
@@ -57,7 +58,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     const { accountSid, callRef } = request.params;
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(callRef);
-    const call = await calls.update(accountSid, id, formOf(request.body));
+    const call = await calls.update(accountSid, id, parseUpdateParams(formOf(request.body)));
     return sendRecord(reply, format, 200, 'Call', call, callJson);
   });
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AccountTokens } from '../calls/account-tokens.js';
 import type { CallService } from '../calls/call-service.js';
-import { parseForm } from '../calls/form.js';
+import { parseForm } from './form.js';
 import { moreInfo, notFound, TwilioError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { formOf, methodParam, one, urlParam, type Form } from '../calls/form.js';
+import { formOf, methodParam, one, urlParam, type Form } from './form.js';
 import type { PhoneNumberRecord } from '../domain/call.js';
 import { badRequest, notFound, TwilioError } from '../domain/errors.js';
 import { formatEndpoint, isE164 } from '../domain/phone-format.js';

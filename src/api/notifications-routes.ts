@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CallService } from '../calls/call-service.js';
-import type { Form } from '../calls/form.js';
+import type { Form } from './form.js';
 import { notFound } from '../domain/errors.js';
 import type { Store } from '../ports/store.js';
 import type { Authenticator } from './auth.js';

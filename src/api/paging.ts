@@ -1,5 +1,5 @@
-import type { Form } from '../calls/form.js';
-import { one } from '../calls/form.js';
+import type { Form } from './form.js';
+import { one } from './form.js';
 import type { PageRequest } from '../ports/store.js';
 import type { ListMeta } from './render/xml.js';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_FFMPEG } from '../audio/audio-tools.js';
 import { runTool } from '../audio/run-tool.js';
 import type { CallService } from '../calls/call-service.js';
-import type { Form } from '../calls/form.js';
+import type { Form } from './form.js';
 import { notFound, TwilioError } from '../domain/errors.js';
 import type { RecordingRecord } from '../domain/recording.js';
 import type { RecordingFilter, Store } from '../ports/store.js';

@@ -1,16 +1,26 @@
+import { isEmptyUpdate, type CallUpdate } from '../domain/call-command.js';
 import { isTerminal } from '../domain/call-status.js';
-import type { CallRecord } from '../domain/call.js';
+import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC, type CallConfig, type CallRecord } from '../domain/call.js';
 import { notFound, TwilioError } from '../domain/errors.js';
 import { newSid } from '../domain/sid.js';
 import type { Carrier, InboundOffer } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallFilter, PageRequest, Store } from '../ports/store.js';
 import { CallSession, notInProgress, type SessionDeps } from '../session/call-session.js';
-import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC, isEmptyUpdate, parseCreateParams, parseUpdateParams } from './call-params.js';
+import { ChildLink } from '../session/child-link.js';
+import type { ChildCallRequest, ChildCalls } from '../verbs/verb-context.js';
 import type { AccountTokens } from './account-tokens.js';
-import type { Form } from './form.js';
 
-export interface CallServiceDeps extends Omit<SessionDeps, 'released'> {
+/** A call to place (`POST /Calls`), as the API read it. */
+export interface NewCallRequest {
+  to: string;
+  from: string;
+  config: CallConfig;
+  /** Digest credentials for a SIP call; used for the dial only, never stored. */
+  sipAuth: { username: string; password: string } | null;
+}
+
+export interface CallServiceDeps extends Omit<SessionDeps, 'released' | 'childCalls'> {
   /** The tokens that sign each account's webhooks. */
   tokens: AccountTokens;
 }
@@ -38,6 +48,7 @@ export class CallService {
         this.live.delete(session.sid);
         this.remember(session.snapshot());
       },
+      childCalls: (parent) => ({ place: (request) => this.placeChild(parent, request) }) satisfies ChildCalls,
     };
     deps.carrier.onInbound((offer) => this.acceptInbound(offer));
   }
@@ -47,15 +58,38 @@ export class CallService {
   }
 
   /** `POST /Calls.json`: the call is stored before this resolves (and so before the 201). */
-  async create(accountSid: string, form: Form): Promise<CallRecord> {
-    const params = parseCreateParams(form);
+  async create(accountSid: string, params: NewCallRequest): Promise<CallRecord> {
     const now = this.deps.clock.now();
     const call = newCallRecord(accountSid, now, {
       to: params.to, from: params.from, status: 'queued', direction: 'outbound-api', config: params.config,
     });
     await this.deps.store.insertCall(call);
-    (await this.openSession(call)).dial(params.sipAuth ?? undefined);
+    void (await this.openSession(call)).send({ type: 'dial', sipAuth: params.sipAuth ?? undefined });
     return call;
+  }
+
+  /**
+   * A `<Dial>` noun's child call (dial.md §3): its own record (`outbound-dial`, the parent's
+   * SID), stored before it is dialed so `GET /Calls?ParentCallSid=` lists it at once, with its
+   * noun's status callbacks; never queued behind other calls.
+   */
+  private async placeChild(parent: CallSession, request: ChildCallRequest): Promise<ChildLink> {
+    const parentCall = parent.snapshot();
+    const call = newCallRecord(parentCall.accountSid, this.deps.clock.now(), {
+      to: request.to, from: request.from, status: 'queued', direction: 'outbound-dial', parentCallSid: parentCall.sid,
+      config: {
+        url: request.url, method: request.method, twiml: null, fallbackUrl: null, fallbackMethod: 'POST',
+        statusCallback: request.statusCallback, statusCallbackMethod: request.statusCallbackMethod,
+        statusCallbackEvents: request.statusCallbackEvents, timeoutSec: request.ringTimeoutSec,
+        timeLimitSec: request.timeLimitSec, sendDigits: request.sendDigits,
+      },
+    });
+    await this.deps.store.insertCall(call);
+    const session = await this.openSession(call);
+    const link = new ChildLink(session);
+    session.linkToParent(link);
+    await session.send({ type: 'dial', sipAuth: request.sipAuth });
+    return link;
   }
 
   async fetch(accountSid: string, sid: string): Promise<CallRecord> {
@@ -80,20 +114,12 @@ export class CallService {
   }
 
   /** `POST /Calls/{Sid}.json`: redirect, hang up, cancel, or change settings (call-lifecycle.md §3). */
-  async update(accountSid: string, sid: string, form: Form): Promise<CallRecord> {
-    const update = parseUpdateParams(form);
+  async update(accountSid: string, sid: string, update: CallUpdate): Promise<CallRecord> {
     const call = await this.fetch(accountSid, sid);
     if (isEmptyUpdate(update)) return call;
     const session = this.live.get(sid);
     if (!session || isTerminal(call.status)) throw notInProgress();
-    if (update.status === 'completed') await session.hangup();
-    else if (update.status === 'canceled') await session.cancel();
-    else {
-      if (update.redirect || Object.keys(update.config).length > 0) {
-        await session.redirect({ config: { ...update.config, ...update.redirect }, restart: update.redirect !== null });
-      }
-      if (update.timeLimitSec !== null) await session.setTimeLimit(update.timeLimitSec);
-    }
+    await session.send({ type: 'update', update });
     return session.snapshot();
   }
 
@@ -135,7 +161,7 @@ export class CallService {
 
   /** Hangs up every live call (server shutdown): each ends `completed` or `canceled`. */
   async hangupAll(): Promise<void> {
-    await Promise.allSettled([...this.live.values()].map((session) => session.hangup()));
+    await Promise.allSettled([...this.live.values()].map((session) => session.send({ type: 'hangup' })));
   }
 
   /**
@@ -145,7 +171,7 @@ export class CallService {
    */
   async closeOrphanedCalls(): Promise<number> {
     const orphans = (await this.deps.store.listLiveCalls()).filter((call) => !this.live.has(call.sid));
-    for (const call of orphans) await (await this.openSession(call)).closeAfterCrash();
+    for (const call of orphans) await (await this.openSession(call)).send({ type: 'close-orphan' });
     return orphans.length;
   }
 }

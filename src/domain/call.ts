@@ -2,6 +2,11 @@ import type { CallEvent, CallStatus } from './call-status.js';
 import type { RecordingSettings } from './recording.js';
 
 export type HttpMethod = 'GET' | 'POST';
+/** Default ring timeout (`Timeout`, calls-api.md §3). */
+export const DEFAULT_TIMEOUT_SEC = 60;
+/** Twilio's default maximum call length: 4 hours. */
+export const DEFAULT_TIME_LIMIT_SEC = 14400;
+
 export type CallDirection = 'inbound' | 'outbound-api' | 'outbound-dial';
 
 /**

@@ -24,8 +24,9 @@ export interface DialRequest {
   nearCallSid?: string;
 }
 
-/** Why a leg ended, as the carrier saw it. */
-export type LegEndReason = 'busy' | 'no-answer' | 'failed' | 'remote-hangup';
+import type { LegEndReason } from '../domain/call-command.js';
+
+export type { LegEndReason };
 
 export interface LegListener {
   ringing(): void;

@@ -1,58 +1,59 @@
+import type { CallCommand, CallUpdate, LegEndReason } from '../domain/call-command.js';
 import { canTransition, InvalidTransition, isTerminal, type CallEvent, type CallStatus } from '../domain/call-status.js';
 import type { CallConfig, CallRecord } from '../domain/call.js';
 import { newSid } from '../domain/sid.js';
 import { TwilioError } from '../domain/errors.js';
-import type { Carrier, DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
+import type { Carrier, Leg, LegListener } from '../ports/carrier.js';
+import type { CallEvents } from '../ports/call-events.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
-import { CallInput } from './call-input.js';
-import { runProgram, type DocumentSource, type NotificationInput, type ProgramEnd, type ProgramEnv, type TwimlFetcher } from './document-runner.js';
-import { Mailbox } from './mailbox.js';
-import { WholeCallRecording } from './whole-call-recording.js';
-import { CallEnded } from '../verbs/verb-context.js';
+import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { Recordings } from '../recordings/recordings.js';
+import { CallInput } from '../verbs/call-input.js';
+import { CallEnded, type ChildCalls } from '../verbs/verb-context.js';
+import type { ChildLink } from './child-link.js';
+import { runProgram, type DocumentSource, type NotificationInput, type ProgramEnd, type ProgramEnv } from './document-runner.js';
+import { Mailbox } from './mailbox.js';
 import { statusCallbackParams } from './webhook-params.js';
+import { WholeCallRecording } from './whole-call-recording.js';
 
 export interface SessionDeps {
   store: Store;
   clock: Clock;
   carrier: Carrier;
   fetcher: TwimlFetcher;
-  /** Recordings of calls (`<Record>`, `Record=true`). */
+  events: CallEvents;
+  /** Recordings of calls (`<Record>`, `Record=true`, `<Dial record>`). */
   recordings: Recordings;
   /** Told when callbacks were queued, so the durable outbox delivers them. */
   outbox: { kick(): void };
   log: { error(obj: object, msg: string): void };
+  /** Places the child calls of `parent`'s `<Dial>` (calls/ owns the registry of calls). */
+  childCalls(parent: CallSession): ChildCalls;
   /** Called once, after the call reached a terminal status and was saved. */
   released(session: CallSession): void;
 }
 
-/** A REST update that changes what the call runs (call-lifecycle.md §3). */
-export interface RedirectRequest {
-  config: Partial<CallConfig>;
-  /** True when `Url`/`Twiml` was sent: the running document is replaced. */
-  restart: boolean;
-}
+/** Carrier problems and our own failures: Twilio's "internal failure" (docs/errors.md). */
+const INTERNAL_FAILURE = 12400;
 
-type Message =
-  | { type: 'dial'; sipAuth?: DialRequest['sipAuth'] }
+/** Messages only the session itself (or its carrier leg) sends; not part of the public command set. */
+type Internal =
   | { type: 'attach'; leg: Leg }
-  | { type: 'ringing' }
-  | { type: 'answered' }
-  | { type: 'ended'; reason: LegEndReason; sipResponseCode?: number }
   | { type: 'answer' }
-  | { type: 'redirect'; request: RedirectRequest }
-  | { type: 'hangup' }
-  | { type: 'cancel' }
-  | { type: 'set-time-limit'; seconds: number }
   | { type: 'time-limit' }
-  | { type: 'orphaned' }
   | { type: 'program-ended'; generation: number; end: ProgramEnd | { type: 'failed'; error: unknown } };
+
+type Message = CallCommand | Internal;
 
 /**
  * One live call: a mailbox whose handler is the only code that changes the call's status
- * (design.md: "one mailbox per call", "one guarded status transition"). Carrier events,
- * REST updates and the document runner's results all arrive here as messages.
+ * (design.md: "one mailbox per call", "one guarded status transition"). Commands (REST updates,
+ * carrier progress) and the program's results all arrive here as messages, one at a time.
+ *
+ * A session runs a program on its call: the call's TwiML documents; or, for a `<Dial>` child,
+ * its noun's whisper document and then nothing while it is bridged to its parent (the parent's
+ * `<Dial>` holds the bridge), until it ends or a REST update gives it TwiML of its own.
  */
 export class CallSession implements LegListener {
   private record: CallRecord;
@@ -66,6 +67,8 @@ export class CallSession implements LegListener {
   private generation = 0;
   private timeLimit: Timer | null = null;
   private callRecording: WholeCallRecording | null = null;
+  /** Set on a `<Dial>` child: its tie to the parent's dial. */
+  private child: ChildLink | null = null;
 
   constructor(private readonly deps: SessionDeps, call: CallRecord, private readonly authToken: string) {
     this.record = call;
@@ -80,48 +83,36 @@ export class CallSession implements LegListener {
     return this.record;
   }
 
-  /** Places an outbound call (from `queued`); `sipAuth` answers a SIP digest challenge. */
-  dial(sipAuth?: DialRequest['sipAuth']): void {
-    this.mailbox.post({ type: 'dial', sipAuth });
+  /** The leg's media (a child's, for the parent's bridge); throws before the call has a leg. */
+  get media() {
+    if (!this.leg) throw new Error(`Call ${this.sid} has no leg yet`);
+    return this.leg.media;
+  }
+
+  /** The session's input: resolves once the command has been handled. */
+  send(command: CallCommand): Promise<void> {
+    return this.mailbox.send(command);
   }
 
   /** Takes over an inbound leg (from `ringing`) and runs the number's TwiML. */
   attach(leg: Leg): void {
-    this.leg = leg;
     this.mailbox.post({ type: 'attach', leg });
   }
 
-  redirect(request: RedirectRequest): Promise<void> {
-    return this.mailbox.send({ type: 'redirect', request });
+  /** Makes this session a `<Dial>` child reporting to `link`; before its `dial` command. */
+  linkToParent(link: ChildLink): void {
+    this.child = link;
   }
 
-  /** `Status=completed`: ends the call whatever its state. */
-  hangup(): Promise<void> {
-    return this.mailbox.send({ type: 'hangup' });
+  /** A `<Dial>` joined this call's audio to another's, or parted them: for the event feed. */
+  bridged(otherCallSid: string, joined: boolean): void {
+    this.deps.events.emit('bridge', { callSid: this.sid, otherCallSid, joined, at: this.deps.clock.now() });
   }
 
-  /** `Status=canceled`: ends a queued or ringing call; an answered call is left alone. */
-  cancel(): Promise<void> {
-    return this.mailbox.send({ type: 'cancel' });
-  }
-
-  /** `TimeLimit` on update: counted from the answer, like the create-time limit. */
-  setTimeLimit(seconds: number): Promise<void> {
-    return this.mailbox.send({ type: 'set-time-limit', seconds });
-  }
-
-  /**
-   * Closes a call found live in the store at startup, whose process died with it: answered
-   * calls end `completed`, others `failed`; the reason is recorded as a Notification.
-   */
-  closeAfterCrash(): Promise<void> {
-    return this.mailbox.send({ type: 'orphaned' });
-  }
-
-  // LegListener: carrier events become messages.
-  ringing(): void { this.mailbox.post({ type: 'ringing' }); }
-  answered(): void { this.mailbox.post({ type: 'answered' }); }
-  ended(reason: LegEndReason, sipResponseCode?: number): void { this.mailbox.post({ type: 'ended', reason, sipResponseCode }); }
+  // LegListener: carrier events become commands.
+  ringing(): void { this.mailbox.post({ type: 'leg-ringing' }); }
+  answered(): void { this.mailbox.post({ type: 'leg-answered' }); }
+  ended(reason: LegEndReason, sipResponseCode?: number): void { this.mailbox.post({ type: 'leg-ended', reason, sipResponseCode }); }
   digits(digits: string): void { this.input.deliver({ kind: 'digits', digits }); }
   speech(text: string, confidence: number): void { this.input.deliver({ kind: 'speech', text, confidence }); }
   notice(code: number, message: string): void { this.notify({ code, level: 1, message }); }
@@ -132,7 +123,7 @@ export class CallSession implements LegListener {
     } catch (error) {
       if (error instanceof TwilioError) throw error;
       this.deps.log.error({ err: error, callSid: this.sid, message: message.type }, 'call session failed');
-      this.notify({ code: 12400, level: 0, message: `Internal failure: ${(error as Error).message}` });
+      this.notify({ code: INTERNAL_FAILURE, level: 0, message: `Internal failure: ${(error as Error).message}` });
       if (!isTerminal(this.record.status)) await this.finish(this.record.answeredAt ? 'completed' : 'failed');
     }
   }
@@ -140,49 +131,46 @@ export class CallSession implements LegListener {
   private async dispatch(message: Message): Promise<void> {
     const status = this.record.status;
     if (isTerminal(status)) {
-      if (message.type === 'redirect' || message.type === 'hangup' || message.type === 'cancel') throw notInProgress();
+      if (message.type === 'update') throw notInProgress();
       return;
     }
     switch (message.type) {
       case 'dial':
-        await this.change(null, { startTime: this.deps.clock.now() }, 'initiated');
+        await this.transition(null, { startTime: this.deps.clock.now() }, 'initiated');
         this.leg = this.deps.carrier.dial(
           {
             callSid: this.sid, to: this.record.to, from: this.record.from,
             ringTimeoutMs: this.record.config.timeoutSec * 1000, sipAuth: message.sipAuth,
+            nearCallSid: this.record.parentCallSid ?? undefined,
           },
           this,
         );
         return;
       case 'attach':
+        this.leg = message.leg;
         return this.startProgram();
-      case 'ringing':
-        if (status === 'queued') await this.change('ringing', {}, 'ringing');
+      case 'leg-ringing':
+        if (status === 'queued') await this.transition('ringing', {}, 'ringing');
         return;
-      case 'answered':
+      case 'leg-answered':
         if (status === 'in-progress') return;
         await this.markAnswered();
+        this.child?.answered();
         return this.startProgram();
       case 'answer':
         return this.answerInbound();
-      case 'ended':
+      case 'leg-ended':
         this.sipResponseCode = message.sipResponseCode;
         return this.finish(endStatus(message.reason, status));
-      case 'redirect':
-        return this.applyRedirect(message.request);
+      case 'update':
+        return this.applyUpdate(message.update);
       case 'hangup':
         return this.finish(status === 'in-progress' ? 'completed' : 'canceled');
-      case 'cancel':
-        if (status !== 'in-progress') await this.finish('canceled');
-        return;
-      case 'set-time-limit':
-        await this.change(null, { config: { ...this.record.config, timeLimitSec: message.seconds } }, null);
-        return this.armTimeLimit();
       case 'time-limit':
         if (status === 'in-progress') await this.finish('completed');
         return;
-      case 'orphaned':
-        this.notify({ code: 12400, level: 1, message: 'The call was live when Switchboard stopped; it was closed on restart.' });
+      case 'close-orphan':
+        this.notify({ code: INTERNAL_FAILURE, level: 1, message: 'The call was live when Switchboard stopped; it was closed on restart.' });
         return this.finish(status === 'in-progress' ? 'completed' : 'failed');
       case 'program-ended':
         if (message.generation === this.generation) await this.programEnded(message.end);
@@ -190,10 +178,23 @@ export class CallSession implements LegListener {
     }
   }
 
-  private async applyRedirect(request: RedirectRequest): Promise<void> {
-    await this.change(null, { config: { ...this.record.config, ...request.config } }, null);
+  /** Every part of a REST update in one turn (call-lifecycle.md §3), so nothing lands between them. */
+  private async applyUpdate(update: CallUpdate): Promise<void> {
+    const status = this.record.status;
+    if (update.status === 'completed') return this.finish(status === 'in-progress' ? 'completed' : 'canceled');
+    // canceled: ends a queued or ringing call; an answered call is left alone.
+    if (update.status === 'canceled') return status === 'in-progress' ? undefined : this.finish('canceled');
+    const config: Partial<CallConfig> = { ...update.redirect };
+    if (update.fallback) Object.assign(config, { fallbackUrl: update.fallback.url, fallbackMethod: update.fallback.method });
+    if (update.statusCallback) Object.assign(config, { statusCallback: update.statusCallback.url, statusCallbackMethod: update.statusCallback.method });
+    if (update.timeLimitSec !== null) config.timeLimitSec = update.timeLimitSec;
+    await this.transition(null, { config: { ...this.record.config, ...config } }, null);
+    if (update.timeLimitSec !== null) this.armTimeLimit();
     // Queued or ringing: the new TwiML is used once the call connects (call-lifecycle.md §3).
-    if (request.restart && this.record.status === 'in-progress') this.startProgram();
+    if (!update.redirect || this.record.status !== 'in-progress') return;
+    // A child redirected out of its dial runs on as an ordinary call (dial.md §6).
+    if (this.child && this.child.phase !== 'free') this.child.left('redirected', this.record);
+    this.startProgram();
   }
 
   private async programEnded(end: ProgramEnd | { type: 'failed'; error: unknown }): Promise<void> {
@@ -203,6 +204,8 @@ export class CallSession implements LegListener {
       this.leg?.reject(end.reason);
       return this.finish(end.reason === 'busy' ? 'busy' : 'no-answer');
     }
+    // A child's whisper document ran out: it is ready to be bridged, and stays up (dial.md §4).
+    if (end.type === 'end' && this.child?.phase === 'whisper') return this.child.connected();
     // Any TwiML but <Reject> answers an inbound call, even an empty document.
     await this.answerInbound();
     return this.finish('completed');
@@ -216,7 +219,7 @@ export class CallSession implements LegListener {
   }
 
   private async markAnswered(): Promise<void> {
-    await this.change('in-progress', { answeredAt: this.deps.clock.now() }, 'answered');
+    await this.transition('in-progress', { answeredAt: this.deps.clock.now() }, 'answered');
     this.armTimeLimit();
     await this.startCallRecording();
   }
@@ -229,7 +232,7 @@ export class CallSession implements LegListener {
       this.callRecording = await WholeCallRecording.start(this.deps.recordings.forCall(() => this.record), this.leg.media, settings);
     } catch (error) {
       this.deps.log.error({ err: error, callSid: this.sid }, 'could not start the call recording');
-      this.notify({ code: 12400, level: 1, message: `The call could not be recorded: ${(error as Error).message}` });
+      this.notify({ code: INTERNAL_FAILURE, level: 1, message: `The call could not be recorded: ${(error as Error).message}` });
     }
   }
 
@@ -241,7 +244,7 @@ export class CallSession implements LegListener {
       return await recording.stop();
     } catch (error) {
       this.deps.log.error({ err: error, callSid: this.sid }, 'could not finish the call recording');
-      this.notify({ code: 12400, level: 1, message: `The call recording could not be saved: ${(error as Error).message}` });
+      this.notify({ code: INTERNAL_FAILURE, level: 1, message: `The call recording could not be saved: ${(error as Error).message}` });
       return {};
     }
   }
@@ -255,20 +258,25 @@ export class CallSession implements LegListener {
     );
   }
 
-  /** Aborts the running document (if any) and starts the call's current TwiML source. */
+  /**
+   * Aborts the running program (if any) and starts the call's current one: its TwiML; for a
+   * child still in its dial, the noun's whisper document (none: straight to the bridge).
+   */
   private startProgram(): void {
     this.program?.abort(new Error('redirected'));
     const controller = new AbortController();
     this.program = controller;
     const generation = ++this.generation;
     const config = this.record.config;
+    const whisper = this.child?.phase === 'whisper';
     const source: DocumentSource = {
       url: config.url, method: config.method, twiml: config.twiml,
       fallbackUrl: config.fallbackUrl, fallbackMethod: config.fallbackMethod,
     };
-    const env = this.programEnv();
+    const env = this.programEnv(whisper);
     const run = async (): Promise<ProgramEnd> => {
       if (config.sendDigits && generation === 1) await env.media.playDigits(config.sendDigits, controller.signal);
+      if (whisper && !source.url && !source.twiml) return { type: 'end' };
       return runProgram(env, source, controller.signal);
     };
     run().then(
@@ -279,7 +287,7 @@ export class CallSession implements LegListener {
     );
   }
 
-  private programEnv(): ProgramEnv {
+  private programEnv(whisper: boolean): ProgramEnv {
     const leg = this.leg!;
     return {
       call: () => this.record,
@@ -287,14 +295,16 @@ export class CallSession implements LegListener {
       input: this.input,
       clock: this.deps.clock,
       fetcher: this.deps.fetcher,
+      events: this.deps.events,
       authToken: this.authToken,
       recordings: this.deps.recordings.forCall(() => this.record),
+      calls: whisper ? null : this.deps.childCalls(this),
       ensureAnswered: () => (this.record.status === 'in-progress' ? Promise.resolve() : this.mailbox.send({ type: 'answer' })),
       notify: (notification) => this.notify(notification),
     };
   }
 
-  /** Ends the call: stops the document and the leg, then records the terminal status. */
+  /** Ends the call: stops the program and the leg, then records the terminal status. */
   private async finish(status: CallStatus): Promise<void> {
     this.program?.abort(new CallEnded());
     this.program = null;
@@ -306,15 +316,17 @@ export class CallSession implements LegListener {
     const duration = answeredAt === null ? null : Math.max(0, Math.round((now - answeredAt) / 1000));
     // A call canceled while still queued sends no status callbacks (call-lifecycle.md §1).
     const event = this.record.status === 'queued' && status === 'canceled' ? null : 'completed';
-    await this.change(status, { endTime: now, duration: status === 'completed' ? duration : null }, event, recordingParams);
+    await this.transition(status, { endTime: now, duration: status === 'completed' ? duration : null }, event, recordingParams);
+    this.child?.left('ended', this.record);
     this.deps.released(this);
   }
 
   /**
    * The one place a call's state changes: checks the transition, persists the record and
-   * queues the status callback for `event` in the same write, then wakes the outbox.
+   * queues the status callback for `event` in the same write, wakes the outbox, then tells the
+   * event listeners (after the save, so what they see is stored).
    */
-  private async change(status: CallStatus | null, patch: Partial<CallRecord>, event: CallEvent | null, extraParams: Record<string, string> = {}): Promise<void> {
+  private async transition(status: CallStatus | null, patch: Partial<CallRecord>, event: CallEvent | null, extraParams: Record<string, string> = {}): Promise<void> {
     const current = this.record;
     if (status !== null && !canTransition(current.status, status)) throw new InvalidTransition(current.status, status);
     const now = this.deps.clock.now();
@@ -332,10 +344,12 @@ export class CallSession implements LegListener {
     await this.deps.store.saveCall(next, callbacks);
     this.record = next;
     if (callbacks.length > 0) this.deps.outbox.kick();
+    this.deps.events.emit('status', { callSid: next.sid, accountSid: next.accountSid, from: current.status, to: next.status, call: next, at: now });
   }
 
   private notify(n: NotificationInput): void {
     const now = this.deps.clock.now();
+    this.deps.events.emit('notification', { callSid: this.sid, code: n.code, level: n.level, message: n.message, at: now });
     this.deps.store.insertNotification({
       sid: newSid('NO'), accountSid: this.record.accountSid, callSid: this.sid, log: n.level,
       errorCode: n.code, messageText: n.message, messageDate: now, requestMethod: n.requestMethod ?? null,

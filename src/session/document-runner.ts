@@ -4,10 +4,11 @@ import type { Clock } from '../ports/clock.js';
 import { parseTwiml } from '../twiml/parse-twiml.js';
 import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
-import type { VerbContext } from '../verbs/verb-context.js';
-import type { WebhookClient } from '../webhooks/webhook-client.js';
+import type { ChildCalls, VerbContext, VerbOutcome } from '../verbs/verb-context.js';
+import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { CallRecordings } from '../recordings/recordings.js';
-import type { CallInput } from './call-input.js';
+import type { CallInput } from '../verbs/call-input.js';
+import type { CallEvents } from '../ports/call-events.js';
 import { voiceParams } from './webhook-params.js';
 
 /** Where the next TwiML document comes from: a URL to request, or inline TwiML. */
@@ -21,8 +22,8 @@ export interface DocumentSource {
   fallbackMethod?: HttpMethod;
 }
 
-/** The slice of the webhook client the runner needs. */
-export type TwimlFetcher = Pick<WebhookClient, 'fetchTwiml'>;
+
+export type { TwimlFetcher };
 
 export interface NotificationInput {
   code: number;
@@ -41,15 +42,22 @@ export interface ProgramEnv {
   readonly input: CallInput;
   readonly clock: Clock;
   readonly fetcher: TwimlFetcher;
+  readonly events: CallEvents;
   readonly authToken: string;
   readonly recordings: CallRecordings;
+  /** Child calls for `<Dial>`; null where dialing out is not allowed (a whisper document). */
+  readonly calls: ChildCalls | null;
   /** Asks the session to answer the call (inbound); resolves once it is in progress. */
   ensureAnswered(): Promise<void>;
   notify(notification: NotificationInput): void;
 }
 
-/** How a program ended, for the session to act on. */
-export type ProgramEnd = { type: 'hangup' } | { type: 'reject'; reason: 'busy' | 'rejected' };
+/**
+ * How a program ended, for the session to act on: `end` when the document ran out of verbs
+ * (a call hangs up; a `<Dial>` child's whisper document goes on to the bridge), `hangup` for
+ * `<Hangup>` or an application error, `reject` for `<Reject>`.
+ */
+export type ProgramEnd = { type: 'end' } | { type: 'hangup' } | { type: 'reject'; reason: 'busy' | 'rejected' };
 
 interface LoadedDocument {
   verbs: Verb[];
@@ -71,7 +79,7 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
     const document = await loadDocument(env, source, signal);
     if (!document) return applicationError(env, signal);
     const outcome = await runVerbs(env, document.verbs, document.url, signal);
-    if (outcome.type !== 'fetch') return outcome.type === 'end' ? { type: 'hangup' } : outcome;
+    if (outcome.type !== 'fetch') return outcome;
     const url = resolveUrl(outcome.url, document.url);
     if (!url) {
       env.notify({ code: 11100, level: 0, message: `Invalid URL "${outcome.url}": a relative URL needs a document URL to resolve against (inline TwiML has none)` });
@@ -83,7 +91,7 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
 }
 
 type FetchOutcome = { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean };
-type VerbsEnd = ProgramEnd | { type: 'end' } | FetchOutcome;
+type VerbsEnd = ProgramEnd | FetchOutcome;
 
 /**
  * The request a verb still makes once its call has ended (`<Record>`'s action after a hangup):
@@ -111,11 +119,21 @@ async function runVerbs(env: ProgramEnv, verbs: Verb[], documentUrl: string | nu
     recordings: env.recordings,
     resolveUrl: (url) => resolveUrl(url, documentUrl),
     warn: (code, message) => env.notify({ code, message, level: 1 }),
+    call: env.call,
+    answer: env.ensureAnswered,
+    calls: env.calls,
   };
+  const callSid = env.call().sid;
   for (const verb of verbs) {
     if (signal.aborted) throw signal.reason;
-    if (VERBS[verb.kind].answers) await env.ensureAnswered();
-    const outcome = await runVerb(verb, ctx);
+    if (VERBS[verb.kind].answers === 'answered') await env.ensureAnswered();
+    env.events.emit('verb-started', { callSid, verb: verb.kind, at: env.clock.now() });
+    let outcome: VerbOutcome | undefined;
+    try {
+      outcome = await runVerb(verb, ctx);
+    } finally {
+      env.events.emit('verb-ended', { callSid, verb: verb.kind, outcome: outcome?.type ?? 'aborted', at: env.clock.now() });
+    }
     if (outcome.type !== 'next') return outcome;
   }
   return { type: 'end' };
@@ -139,7 +157,15 @@ type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: numbe
 
 /** One TwiML request; every failure becomes a Notification on the call (11200, 12100, …). */
 async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<Attempt> {
+  const callSid = env.call().sid;
+  const sentAt = env.clock.now();
+  env.events.emit('webhook-requested', { callSid, url, method, params, at: sentAt });
   const result = await env.fetcher.fetchTwiml({ url, method, params, authToken: env.authToken, signal });
+  const answeredAt = env.clock.now();
+  env.events.emit('webhook-answered', {
+    callSid, url, method, ok: result.ok, ms: answeredAt - sentAt, at: answeredAt,
+    ...(result.ok ? { body: result.body } : { status: result.status, errorCode: result.code, body: result.responseBody }),
+  });
   if (signal.aborted) throw signal.reason;
   if (!result.ok) {
     env.notify({

@@ -12,19 +12,23 @@ import type { VerbContext, VerbOutcome } from './verb-context.js';
 type Runner<K extends Verb['kind']> = (verb: Extract<Verb, { kind: K }>, ctx: VerbContext) => Promise<VerbOutcome>;
 
 /**
- * The one table of verbs. `answers`: whether the call must be answered before the verb runs
- * (twiml-voice.md §1: any verb but `<Reject>` answers an inbound call; a leading `<Pause>`
- * delays the answer, and `<Redirect>` leaves it to the next document).
+ * When a verb needs the call answered (twiml-voice.md §1: any verb but `<Reject>` answers an
+ * inbound call; a leading `<Pause>` delays the answer, `<Redirect>` leaves it to the next
+ * document): `answered` before it runs; `none` never; `on-bridge` when the verb says so
+ * (`<Dial answerOnBridge>` answers once the called party does, dial.md §3).
  */
-export const VERBS: { [K in Verb['kind']]: { run: Runner<K>; answers: boolean } } = {
-  Say: { run: runSay, answers: true },
-  Play: { run: runPlay, answers: true },
-  Pause: { run: runPause, answers: false },
-  Gather: { run: runGather, answers: true },
-  Record: { run: runRecord, answers: true },
-  Redirect: { run: runRedirect, answers: false },
-  Hangup: { run: runHangup, answers: true },
-  Reject: { run: runReject, answers: false },
+export type Answers = 'none' | 'answered' | 'on-bridge';
+
+/** The one table of verbs. */
+export const VERBS: { [K in Verb['kind']]: { run: Runner<K>; answers: Answers } } = {
+  Say: { run: runSay, answers: 'answered' },
+  Play: { run: runPlay, answers: 'answered' },
+  Pause: { run: runPause, answers: 'none' },
+  Gather: { run: runGather, answers: 'answered' },
+  Record: { run: runRecord, answers: 'answered' },
+  Redirect: { run: runRedirect, answers: 'none' },
+  Hangup: { run: runHangup, answers: 'answered' },
+  Reject: { run: runReject, answers: 'none' },
 };
 
 export function runVerb(verb: Verb, ctx: VerbContext): Promise<VerbOutcome> {

@@ -1,8 +1,9 @@
-import type { HttpMethod } from '../domain/call.js';
+import type { CallRecord, HttpMethod } from '../domain/call.js';
+import type { CallEvent } from '../domain/call-status.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallRecordings } from '../recordings/recordings.js';
-import type { CallInput } from '../session/call-input.js';
+import type { CallInput } from './call-input.js';
 
 /**
  * What a verb runner may use (style-anchors §3: a verb gets a narrow context and returns an
@@ -20,6 +21,62 @@ export interface VerbContext {
   resolveUrl(url: string): string | null;
   /** Records a warning (Twilio Notification, log level 1) on the call; the verb goes on. */
   warn(code: number, message: string): void;
+  /** The call running the verb, as it is now. */
+  call(): CallRecord;
+  /** Answers the call if it is not yet (for a verb that answers late: `<Dial answerOnBridge>`). */
+  answer(): Promise<void>;
+  /**
+   * Places child calls (`<Dial>` nouns). Null where a call may not dial out: a noun's `url`
+   * document runs on a child leg, and dialing from there is error 13201 (dial.md §4).
+   */
+  readonly calls: ChildCalls | null;
+}
+
+/** What a verb needs to place child calls (house-review.md, "seams": child calls). */
+export interface ChildCalls {
+  /** Creates the child's Call record (before it rings, so it is listed at once) and dials it. */
+  place(request: ChildCallRequest): Promise<DialedCall>;
+}
+
+/** One child leg of a `<Dial>` (dial.md §3): its own Call record, webhooks and session. */
+export interface ChildCallRequest {
+  to: string;
+  from: string;
+  ringTimeoutSec: number;
+  timeLimitSec: number;
+  /** Whisper TwiML run on the child once it answers, before the bridge (dial.md §4). */
+  url: string | null;
+  method: HttpMethod;
+  statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
+  statusCallbackEvents: CallEvent[];
+  /** Played to the called party once it answers. */
+  sendDigits: string | null;
+  sipAuth?: { username: string; password: string };
+}
+
+/** How a child leg reports to the verb that dialed it. */
+export interface DialedCallListener {
+  /** Answered, and its whisper document (if any) ran to its end: ready to bridge. */
+  connected(): void;
+  /**
+   * It left the dial: `ended` (it ended, before or after connecting: its status says how) or
+   * `redirected` (a REST update gave it new TwiML: it runs on as an ordinary call).
+   */
+  left(reason: 'ended' | 'redirected', call: CallRecord): void;
+}
+
+export interface DialedCall {
+  readonly sid: string;
+  /** The child's media; joins are made on it once it is connected. */
+  readonly media: Media;
+  listen(listener: DialedCallListener): void;
+  /** The child as it is now. */
+  snapshot(): CallRecord;
+  /** Cancels it while ringing, hangs it up once answered; resolves once it has ended. */
+  hangup(): Promise<void>;
+  /** Tells the child it is bridged (or no longer is) to `otherCallSid`, for its event feed. */
+  bridged(otherCallSid: string, joined: boolean): void;
 }
 
 /**

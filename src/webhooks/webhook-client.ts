@@ -1,3 +1,4 @@
+import type { FetchTwimlOptions, TwimlFetchErrorCode, TwimlFetchResult, TwimlFetcher } from '../ports/twiml-fetcher.js';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -60,22 +61,7 @@ export function splitConnectionOverrides(url: string): { url: string; overrides:
   return { url: url.slice(0, hash), overrides };
 }
 
-export type TwimlFetchResult =
-  | { ok: true; body: string; /** Final URL after redirects (base for relative URLs in the document). */ url: string; /** Media type, lower case, without parameters. */ contentType: string }
-  | { ok: false; code: TwimlFetchErrorCode; message: string; status?: number; responseBody?: string };
-
-/** 11200 HTTP retrieval failure, 11205 connection failure, 11215 too many redirects, 11750 body too large, 12300 bad Content-Type. */
-export type TwimlFetchErrorCode = 11200 | 11205 | 11215 | 11750 | 12300;
-
-export interface FetchTwimlOptions {
-  url: string;
-  method: HttpMethod;
-  /** Webhook parameters (webhooks.md §1): the form body for POST, the query string for GET. */
-  params: Record<string, string>;
-  authToken: string;
-  /** Aborting rejects the fetch with the signal's reason (a hung-up call no longer needs its TwiML). */
-  signal?: AbortSignal;
-}
+export type { FetchTwimlOptions, TwimlFetchErrorCode, TwimlFetchResult };
 
 export interface StatusCallbackOptions {
   url: string;
@@ -109,7 +95,7 @@ const fail = (code: TwimlFetchErrorCode, message: string, extra: Partial<Failure
  * alive in one shared undici Agent; a `#ct=` override gets its own Agent, because undici sets the
  * connect timeout per Agent, not per request.
  */
-export class WebhookClient {
+export class WebhookClient implements TwimlFetcher {
   private readonly agents = new Map<number, Agent>();
 
   /** Fetches a TwiML document. Never rejects except when `signal` aborts. */

@@ -1,5 +1,7 @@
 import { CALL_EVENTS, type CallEvent } from '../domain/call-status.js';
-import type { CallConfig } from '../domain/call.js';
+import type { NewCallRequest } from '../calls/call-service.js';
+import type { CallUpdate } from '../domain/call-command.js';
+import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC, type CallConfig } from '../domain/call.js';
 import { badRequest, TwilioError } from '../domain/errors.js';
 import { isE164 } from '../domain/phone-format.js';
 import { parseRecordingParams } from './recording-params.js';
@@ -7,18 +9,9 @@ import { integerParam, methodParam, one, urlParam, type Form } from './form.js';
 
 /** Limits from calls-api.md §3. */
 const MAX_TIMEOUT_SEC = 600;
-export const DEFAULT_TIMEOUT_SEC = 60;
-/** Twilio's default maximum call length: 4 hours. */
-export const DEFAULT_TIME_LIMIT_SEC = 14400;
 const MAX_TWIML_CHARS = 4000;
 
-export interface CreateCallParams {
-  to: string;
-  from: string;
-  config: CallConfig;
-  /** Digest credentials for a SIP call; used for the dial only, never stored. */
-  sipAuth: { username: string; password: string } | null;
-}
+export type CreateCallParams = NewCallRequest;
 
 /** An endpoint Switchboard can call: E.164, or a `sip:`, `client:` or `sim:` address (calls-api.md §3 `To`). */
 function isEndpoint(value: string): boolean {
@@ -70,17 +63,8 @@ export function parseCreateParams(form: Form): CreateCallParams {
   };
 }
 
-/** What an update (`POST /Calls/{Sid}.json`) asks for (call-lifecycle.md §3). */
-export interface UpdateCallParams {
-  status: 'canceled' | 'completed' | null;
-  /** Present when `Url` or `Twiml` redirects the call. */
-  redirect: Pick<CallConfig, 'url' | 'method' | 'twiml'> | null;
-  /** Settings replaced without a redirect of their own. */
-  config: Partial<CallConfig>;
-  timeLimitSec: number | null;
-}
-
-export function parseUpdateParams(form: Form): UpdateCallParams {
+/** Reads an update (`POST /Calls/{Sid}.json`, call-lifecycle.md §3) into the core's typed form. */
+export function parseUpdateParams(form: Form): CallUpdate {
   const status = one(form, 'Status');
   if (status !== undefined && status !== 'canceled' && status !== 'completed') {
     throw badRequest(undefined, `Status must be 'canceled' or 'completed', not '${status}'`);
@@ -89,17 +73,16 @@ export function parseUpdateParams(form: Form): UpdateCallParams {
   const twiml = twimlParam(form);
   if (url && twiml !== null) throw badRequest(undefined, 'Url and Twiml are mutually exclusive: send one of them.');
   const redirect = url || twiml !== null ? { url, method: methodParam(form, 'Method'), twiml } : null;
-  const config: Partial<CallConfig> = {};
   const fallbackUrl = urlParam(form, 'FallbackUrl');
-  if (fallbackUrl) Object.assign(config, { fallbackUrl, fallbackMethod: methodParam(form, 'FallbackMethod') });
   const statusCallback = urlParam(form, 'StatusCallback', 21609);
-  // Twilio only honours a new StatusCallback sent together with a redirect (call-lifecycle.md §3).
-  if (statusCallback && redirect) Object.assign(config, { statusCallback, statusCallbackMethod: methodParam(form, 'StatusCallbackMethod') });
-  return { status: (status as UpdateCallParams['status']) ?? null, redirect, config, timeLimitSec: integerParam(form, 'TimeLimit', undefined, 1) };
-}
-
-export function isEmptyUpdate(update: UpdateCallParams): boolean {
-  return !update.status && !update.redirect && Object.keys(update.config).length === 0 && update.timeLimitSec === null;
+  return {
+    status: (status as CallUpdate['status']) ?? null,
+    redirect,
+    fallback: fallbackUrl ? { url: fallbackUrl, method: methodParam(form, 'FallbackMethod') } : null,
+    // Twilio only honours a new StatusCallback sent together with a redirect (call-lifecycle.md §3).
+    statusCallback: statusCallback && redirect ? { url: statusCallback, method: methodParam(form, 'StatusCallbackMethod') } : null,
+    timeLimitSec: integerParam(form, 'TimeLimit', undefined, 1),
+  };
 }
 
 function twimlParam(form: Form): string | null {
