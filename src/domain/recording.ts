@@ -7,8 +7,8 @@ import type { HttpMethod } from './call.js';
  */
 export type RecordingStatus = 'in-progress' | 'completed' | 'absent';
 
-/** What started the recording: `<Record>` or `Record=true` on `POST /Calls`. */
-export type RecordingSource = 'RecordVerb' | 'OutboundAPI';
+/** What started the recording: `<Record>`, `Record=true` on `POST /Calls`, or `<Dial record>`. */
+export type RecordingSource = 'RecordVerb' | 'OutboundAPI' | 'DialVerb';
 
 /** `RecordingStatusCallbackEvent` values (webhooks.md §2); the default is `completed` only. */
 export type RecordingEvent = 'in-progress' | 'completed' | 'absent';

@@ -31,15 +31,71 @@ export async function writeWav(path: string, samples: number, fill: (chunk: Int1
   }
 }
 
-/** Number of samples in a recording file written by `writeWav` (or any 44-byte-header PCM WAV). */
+/**
+ * Number of samples per channel in a recording file written by `writeWav` or `mergeWavs` (or
+ * any 44-byte-header PCM WAV): a two-channel second holds 8000 sample frames, not 16000.
+ */
 export async function wavSamples(path: string): Promise<number> {
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
-    return Math.max(0, Math.floor((size - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE));
+    const header = Buffer.alloc(WAV_HEADER_BYTES);
+    await file.read(header, 0, WAV_HEADER_BYTES, 0);
+    const channels = size >= WAV_HEADER_BYTES ? Math.max(1, header.readUInt16LE(22)) : 1;
+    return Math.max(0, Math.floor((size - WAV_HEADER_BYTES) / (BYTES_PER_SAMPLE * channels)));
   } finally {
     await file.close();
   }
+}
+
+/** One mono recording placed in a merged one: from `offsetSamples` on, in `channel` (0 or 1). */
+export interface WavPart {
+  path: string;
+  offsetSamples: number;
+  channel: 0 | 1;
+}
+
+/**
+ * Merges mono recordings into one WAV at `out`: with `channels` 1 the parts are summed (with
+ * clipping at the 16-bit limits), with 2 each part lands in its own channel, interleaved as WAV
+ * requires (`<Dial record="…-dual">`: the caller in channel 1, the called party in channel 2,
+ * dial.md §7). Read and written a second at a time, like `writeWav`. A missing part is silence.
+ */
+export async function mergeWavs(out: string, parts: WavPart[], channels: 1 | 2): Promise<number> {
+  const sources = await Promise.all(parts.map(async (part) => {
+    try {
+      return { ...part, file: await open(part.path, 'r'), samples: await wavSamples(part.path) };
+    } catch {
+      return null;
+    }
+  }));
+  const present = sources.filter((source) => source !== null);
+  const total = Math.max(0, ...present.map((source) => source.offsetSamples + source.samples));
+  const file = await open(out, 'w');
+  try {
+    await file.write(wavHeader(total * BYTES_PER_SAMPLE * channels, WAV_SAMPLE_RATE, channels));
+    for (let offset = 0; offset < total; offset += CHUNK_SAMPLES) {
+      const length = Math.min(CHUNK_SAMPLES, total - offset);
+      const frame = new Int32Array(length * channels);
+      for (const source of present) {
+        const from = Math.max(offset, source.offsetSamples);
+        const to = Math.min(offset + length, source.offsetSamples + source.samples);
+        if (to <= from) continue;
+        const bytes = Buffer.alloc((to - from) * BYTES_PER_SAMPLE);
+        await source.file.read(bytes, 0, bytes.length, WAV_HEADER_BYTES + (from - source.offsetSamples) * BYTES_PER_SAMPLE);
+        const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, to - from);
+        const channel = channels === 2 ? source.channel : 0;
+        for (let i = 0; i < pcm.length; i++) frame[(from - offset + i) * channels + channel] += pcm[i];
+      }
+      const chunk = new Int16Array(frame.length);
+      for (let i = 0; i < frame.length; i++) chunk[i] = Math.max(-32768, Math.min(32767, frame[i]));
+      await file.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
+  } finally {
+    await file.close();
+    await Promise.all(present.map((source) => source.file.close()));
+  }
+  return total;
 }
 
 /**

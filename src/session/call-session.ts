@@ -106,7 +106,9 @@ export class CallSession implements LegListener {
 
   /** A `<Dial>` joined this call's audio to another's, or parted them: for the event feed. */
   bridged(otherCallSid: string, joined: boolean): void {
-    this.deps.events.emit('bridge', { callSid: this.sid, otherCallSid, joined, at: this.deps.clock.now() });
+    const at = this.deps.clock.now();
+    this.deps.events.emit('bridge', { callSid: this.sid, otherCallSid, joined, at });
+    this.deps.events.emit('bridge', { callSid: otherCallSid, otherCallSid: this.sid, joined, at });
   }
 
   // LegListener: carrier events become commands.
@@ -181,7 +183,7 @@ export class CallSession implements LegListener {
   /** Every part of a REST update in one turn (call-lifecycle.md §3), so nothing lands between them. */
   private async applyUpdate(update: CallUpdate): Promise<void> {
     const status = this.record.status;
-    if (update.status === 'completed') return this.finish(status === 'in-progress' ? 'completed' : 'canceled');
+    if (update.status === 'completed') return this.finish(status === 'in-progress' ? 'completed' : 'canceled', 'api');
     // canceled: ends a queued or ringing call; an answered call is left alone.
     if (update.status === 'canceled') return status === 'in-progress' ? undefined : this.finish('canceled');
     const config: Partial<CallConfig> = { ...update.redirect };
@@ -305,8 +307,8 @@ export class CallSession implements LegListener {
   }
 
   /** Ends the call: stops the program and the leg, then records the terminal status. */
-  private async finish(status: CallStatus): Promise<void> {
-    this.program?.abort(new CallEnded());
+  private async finish(status: CallStatus, by: CallEnded['by'] = 'call'): Promise<void> {
+    this.program?.abort(new CallEnded(by));
     this.program = null;
     this.timeLimit?.cancel();
     this.leg?.hangup();

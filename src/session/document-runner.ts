@@ -79,6 +79,10 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
     const document = await loadDocument(env, source, signal);
     if (!document) return applicationError(env, signal);
     const outcome = await runVerbs(env, document.verbs, document.url, signal);
+    if (outcome.type === 'error') {
+      env.notify({ code: outcome.code, level: 0, message: outcome.message, requestUrl: document.url ?? undefined });
+      return applicationError(env, signal);
+    }
     if (outcome.type !== 'fetch') return outcome;
     const url = resolveUrl(outcome.url, document.url);
     if (!url) {
@@ -91,7 +95,7 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
 }
 
 type FetchOutcome = { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean };
-type VerbsEnd = ProgramEnd | FetchOutcome;
+type VerbsEnd = ProgramEnd | FetchOutcome | { type: 'error'; code: number; message: string };
 
 /**
  * The request a verb still makes once its call has ended (`<Record>`'s action after a hangup):

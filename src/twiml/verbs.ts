@@ -5,7 +5,7 @@ import type { RecordingEvent } from '../domain/recording.js';
  * Typed TwiML verbs, as produced by `parseTwiml`. Attribute names, defaults and limits follow
  * Twilio's TwiML docs (reference: twiml-voice.md §3). Times are in seconds, as written in TwiML.
  */
-export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb;
+export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb | DialVerb;
 
 /** Verbs allowed inside `<Gather>` (error 13320 otherwise). */
 export type PromptVerb = SayVerb | PlayVerb | PauseVerb;

@@ -1,4 +1,5 @@
 import type { Verb } from '../twiml/verbs.js';
+import { runDial } from './dial.js';
 import { runGather } from './gather.js';
 import { runHangup } from './hangup.js';
 import { runPause } from './pause.js';
@@ -29,6 +30,7 @@ export const VERBS: { [K in Verb['kind']]: { run: Runner<K>; answers: Answers } 
   Redirect: { run: runRedirect, answers: 'none' },
   Hangup: { run: runHangup, answers: 'answered' },
   Reject: { run: runReject, answers: 'none' },
+  Dial: { run: runDial, answers: 'on-bridge' },
 };
 
 export function runVerb(verb: Verb, ctx: VerbContext): Promise<VerbOutcome> {

@@ -88,12 +88,15 @@ export interface DialedCall {
  *   for `<Record>`, and its response is ignored.
  * - `hangup`: end the call (`completed`).
  * - `reject`: refuse an unanswered inbound call (`<Reject>`).
+ * - `error`: the verb cannot run (an unsupported verb, `<Dial>` in a whisper document): the
+ *   call ends as on an application error, with `code` in its Notifications.
  */
 export type VerbOutcome =
   | { type: 'next' }
   | { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean }
   | { type: 'hangup' }
-  | { type: 'reject'; reason: 'busy' | 'rejected' };
+  | { type: 'reject'; reason: 'busy' | 'rejected' }
+  | { type: 'error'; code: number; message: string };
 
 export const NEXT: VerbOutcome = { type: 'next' };
 
@@ -102,7 +105,8 @@ export const NEXT: VerbOutcome = { type: 'next' };
  * opposed to a redirect: a verb that reports after a hangup (`<Record>`) tells them apart by it.
  */
 export class CallEnded extends Error {
-  constructor() {
+  /** `api`: a REST `Status=completed`; `call`: the far end, the network or a time limit. */
+  constructor(readonly by: 'call' | 'api' = 'call') {
     super('call ended');
   }
 }
