@@ -71,6 +71,10 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
     const document = await loadDocument(env, source, signal);
     if (!document) return applicationError(env, signal);
     const outcome = await runVerbs(env, document.verbs, document.url, signal);
+    if (outcome.type === 'error') {
+      env.notify({ code: outcome.code, level: 0, message: outcome.message, requestUrl: document.url ?? undefined });
+      return applicationError(env, signal);
+    }
     if (outcome.type !== 'fetch') return outcome.type === 'end' ? { type: 'hangup' } : outcome;
     const url = resolveUrl(outcome.url, document.url);
     if (!url) {
@@ -83,7 +87,7 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
 }
 
 type FetchOutcome = { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean };
-type VerbsEnd = ProgramEnd | { type: 'end' } | FetchOutcome;
+type VerbsEnd = ProgramEnd | { type: 'end' } | FetchOutcome | { type: 'error'; code: number; message: string };
 
 /**
  * The request a verb still makes once its call has ended (`<Record>`'s action after a hangup):

@@ -31,12 +31,15 @@ export interface VerbContext {
  *   for `<Record>`, and its response is ignored.
  * - `hangup`: end the call (`completed`).
  * - `reject`: refuse an unanswered inbound call (`<Reject>`).
+ * - `error`: the document cannot go on (a verb Switchboard does not run): the call ends as an
+ *   application error with `code` in its Notifications (xml-and-errors.md §4b).
  */
 export type VerbOutcome =
   | { type: 'next' }
   | { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean }
   | { type: 'hangup' }
-  | { type: 'reject'; reason: 'busy' | 'rejected' };
+  | { type: 'reject'; reason: 'busy' | 'rejected' }
+  | { type: 'error'; code: number; message: string };
 
 export const NEXT: VerbOutcome = { type: 'next' };
 
