@@ -19,7 +19,7 @@ type Attrs = ReadonlyMap<string, string>;
 export const DEFAULT_COUNTRY = 'US';
 
 /** Digits with the usual separators, and an optional leading `+`: what a person writes. */
-const NUMBER_TEXT = /^\+?[0-9][0-9 ().\-]*$/;
+const NUMBER_TEXT = /^\+?[0-9 ().\-]+$/;
 
 /**
  * A phone number as written in TwiML → E.164, or null when it is not a plausible number.
