@@ -62,7 +62,7 @@ function readSendDigits(attrs: Attrs, warn: Warn): string | null {
   return null;
 }
 
-/** Identities Twilio accepts: ≤ 256 characters, no control, space, delimiter or "unwise" character. */
+/** Identities Twilio accepts: ≤ 256 characters, no control, space, delimiter or "unwise" character (RFC 2396 §2.4.3). */
 const IDENTITY = /^[^\u0000-\u0020\u007f<>#%"{}|\\^[\]`]{1,256}$/;
 
 export function isClientIdentity(text: string): boolean {
