@@ -56,11 +56,10 @@ describe('parseTwiml: documents that cannot run', () => {
     rejects('<Response><constructor/></Response>', 12200);
   });
 
-  it('rejects <Dial> and the other verbs Switchboard cannot run yet with 12200', () => {
-    rejects('<Response><Dial>+15551234567</Dial></Response>', 12200, /<Dial> is not supported/);
-    for (const name of ['Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo', 'Prompt', 'Queue']) {
-      rejects(`<Response><Say>before</Say><${name}/></Response>`, 12200, new RegExp(`<${name}> is not supported`));
-    }
+  it('rejects a <Dial> noun or other nested-only element at the top with 12200, naming where it belongs', () => {
+    rejects('<Response><Number>+15551234567</Number></Response>', 12200, /belongs inside <Dial>/);
+    rejects('<Response><Queue>support</Queue></Response>', 12200, /belongs inside <Dial>/);
+    rejects('<Response><Say>before</Say><Prompt/></Response>', 12200, /belongs inside <Pay>/);
   });
 
   it('rejects a verb other than Say, Play or Pause inside <Gather> with 12200', () => {
@@ -74,6 +73,30 @@ describe('parseTwiml: documents that cannot run', () => {
 
   it('rejects a <Redirect> without a URL with 12200', () => {
     rejects('<Response><Redirect>  </Redirect></Response>', 12200);
+  });
+});
+
+describe('parseTwiml: real verbs Switchboard does not run fail only when reached', () => {
+  it('keeps the verbs before <Enqueue>, <Connect> and the others, and turns each into an unsupported verb', () => {
+    for (const name of ['Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo']) {
+      const d = doc(`<Say>before</Say><${name}/><Say>after</Say>`);
+      assert.deepEqual(d.verbs.map((v) => v.kind), ['Say', 'Unsupported', 'Say'], name);
+      assert.deepEqual(d.verbs[1], { kind: 'Unsupported', name, code: 12200, message: `<${name}> is not supported by Switchboard yet` });
+    }
+  });
+
+  it('reads <Dial> in full, reporting its warnings, but does not run it until its runner exists', () => {
+    const d = doc('<Say>Connecting you</Say><Dial timeout="abc">+15551234567</Dial>');
+    assert.deepEqual(d.verbs.map((v) => v.kind), ['Say', 'Unsupported']);
+    assert.equal(d.verbs[1]!.kind === 'Unsupported' && d.verbs[1]!.code, 12200);
+    assert.deepEqual(codes(d), [13212]);
+  });
+
+  it('gives a <Dial> that mixes <Conference> with <Number> code 13000 when reached', () => {
+    const d = doc('<Say>hi</Say><Dial><Conference>room</Conference><Number>+15551234567</Number></Dial>');
+    const dial = d.verbs[1]!;
+    assert.equal(dial.kind, 'Unsupported');
+    assert.equal(dial.kind === 'Unsupported' && dial.code, 13000);
   });
 });
 

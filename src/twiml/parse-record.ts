@@ -40,7 +40,7 @@ export function parseRecord(el: XmlElement, warn: Warn): RecordVerb {
     recordingStatusCallbackMethod: readEnum(
       attrs, { verb: 'Record', name: 'recordingStatusCallbackMethod', code: 13610, fallback: 'POST' as const }, ['GET', 'POST'] as const, warn,
     ),
-    recordingStatusCallbackEvents: readEvents(attrs.get('recordingStatusCallbackEvent'), warn),
+    recordingStatusCallbackEvents: readRecordingEvents(attrs.get('recordingStatusCallbackEvent'), 'Record', warn),
   };
 }
 
@@ -52,11 +52,14 @@ function readFinishOnKeys(raw: string | undefined, warn: Warn): string {
   return DEFAULT_FINISH_ON_KEY;
 }
 
-/** Space- or comma-separated `in-progress completed absent`; default `completed`. */
-function readEvents(raw: string | undefined, warn: Warn): RecordingEvent[] {
+/**
+ * `recordingStatusCallbackEvent` of `<Record>` and `<Dial>`: space- or comma-separated
+ * `in-progress completed absent`; default `completed`. Bad → 13621 (its title names no verb).
+ */
+export function readRecordingEvents(raw: string | undefined, verb: string, warn: Warn): RecordingEvent[] {
   if (raw === undefined || raw.trim() === '') return ['completed'];
   const words = raw.trim().toLowerCase().split(/[\s,]+/);
   if (words.every((w) => (RECORDING_EVENTS as readonly string[]).includes(w))) return [...new Set(words)] as RecordingEvent[];
-  warn({ code: 13621, message: `<Record> recordingStatusCallbackEvent="${raw}" is invalid (expected in-progress, completed, absent); using "completed"` });
+  warn({ code: 13621, message: `<${verb}> recordingStatusCallbackEvent="${raw}" is invalid (expected in-progress, completed, absent); using "completed"` });
   return ['completed'];
 }

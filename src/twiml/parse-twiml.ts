@@ -1,4 +1,6 @@
 import { readBoolean, readEnum, readInteger, readMethod, readText, type Warn } from './attributes.js';
+import { clip, expectEmpty, isBlank, textContent } from './content.js';
+import { parseDial } from './parse-dial.js';
 import {
   TwimlError,
   type GatherVerb,
@@ -11,6 +13,7 @@ import {
   type SayVerb,
   type TwimlDocument,
   type TwimlWarning,
+  type UnsupportedVerb,
   type Verb,
 } from './verbs.js';
 import { parseRecord } from './parse-record.js';
@@ -23,9 +26,11 @@ import { readXml, type XmlElement } from './xml.js';
  * twiml-voice.md §1–3) and error dictionary (xml-and-errors.md §4b):
  * - not well-formed XML, or an empty body → TwimlError 12100;
  * - root element other than `<Response>` → TwimlError 12102;
- * - an element Switchboard cannot execute (unknown, or a real verb it does not run yet, or a
- *   verb other than Say/Play/Pause inside `<Gather>`, or text directly under `<Response>`)
- *   → TwimlError 12200: running the rest of the document would not be what the app meant;
+ * - a break of TwiML's schema (an element that is not a TwiML verb, text directly under
+ *   `<Response>`, a verb other than Say/Play/Pause inside `<Gather>`) → TwimlError 12200:
+ *   the document is refused and none of it runs, as on Twilio;
+ * - a real TwiML verb Switchboard does not run (`<Enqueue>`, `<Connect>`, …) → an
+ *   UnsupportedVerb: the verbs before it run, and reaching it ends the call with 12200;
  * - a bad attribute value → a warning with Twilio's code, and the attribute's default.
  * Names of elements and attributes are case-sensitive; unknown attributes are ignored.
  * Parsing never executes anything.
@@ -49,30 +54,63 @@ export function parseTwiml(xml: string): TwimlDocument {
   return { verbs, warnings };
 }
 
-/** Real TwiML verbs Switchboard cannot run yet (twiml-voice.md §2). `Prompt`/`Queue` are only valid nested. */
-const NOT_SUPPORTED = new Set([
-  'Dial', 'Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo', 'Prompt', 'Queue',
-]);
-const SUPPORTED = ['Say', 'Play', 'Pause', 'Redirect', 'Hangup', 'Reject', 'Gather', 'Record'];
+// ---- the vocabulary ---------------------------------------------------------------------------
 
-/** Returns null when the verb is dropped with a warning (e.g. `<Say>` with no text). */
+/**
+ * Reads one element; null when the verb is dropped with a warning (e.g. `<Say>` with no
+ * text); an UnsupportedVerb when it is well-formed but cannot run (`<Dial>` mixing nouns, 13000).
+ */
+type Parser<V> = (el: XmlElement, warn: Warn) => V | UnsupportedVerb | null;
+type PromptParser<V> = (el: XmlElement, warn: Warn) => V | null;
+type Runnable = Exclude<Verb, UnsupportedVerb>;
+
+/**
+ * The TwiML vocabulary, in one place (twiml-voice.md §2). A verb Switchboard runs has its
+ * parser here and its runner in `verbs/index.ts`; the `Verb` union makes both tables complete,
+ * so adding a verb is one entry in each.
+ */
+const RUNNABLE: { [K in Runnable['kind']]: Parser<Extract<Runnable, { kind: K }>> } = {
+  Say: (el, warn) => parseSay(el, warn, false),
+  Play: parsePlay,
+  Pause: parsePause,
+  Redirect: parseRedirect,
+  Hangup: parseHangup,
+  Reject: parseReject,
+  Gather: parseGather,
+  Record: parseRecord,
+  Dial: parseDial,
+};
+
+/** Real TwiML verbs Switchboard does not read at all yet: reaching one ends the call with 12200. */
+const NOT_RUN = ['Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo'];
+
+/** Elements TwiML allows only inside a verb: at the top they break the schema. */
+const NESTED_ONLY: Record<string, string> = {
+  Number: 'Dial', Client: 'Dial', Sip: 'Dial', Conference: 'Dial', Queue: 'Dial', Prompt: 'Pay', Stream: 'Start', Parameter: 'Dial',
+};
+
+/** Verbs allowed inside `<Gather>` (13320 otherwise), read with Gather's own warning codes. */
+const PROMPTS: { [K in PromptVerb['kind']]: PromptParser<Extract<PromptVerb, { kind: K }>> } = {
+  Say: (el, warn) => parseSay(el, warn, true),
+  Play: parsePlay,
+  Pause: parsePause,
+};
+
 function parseVerb(el: XmlElement, warn: Warn): Verb | null {
-  switch (el.name) {
-    case 'Say': return parseSay(el, warn, false);
-    case 'Play': return parsePlay(el, warn);
-    case 'Pause': return parsePause(el, warn);
-    case 'Redirect': return parseRedirect(el, warn);
-    case 'Hangup': return parseHangup(el, warn);
-    case 'Reject': return parseReject(el, warn);
-    case 'Gather': return parseGather(el, warn);
-    case 'Record': return parseRecord(el, warn);
-    default: throw new TwimlError(12200, unsupported(el.name));
-  }
+  const name = el.name;
+  if (Object.hasOwn(RUNNABLE, name)) return RUNNABLE[name as Runnable['kind']](el, warn);
+  if (NOT_RUN.includes(name)) return notRun(name);
+  throw new TwimlError(12200, notAVerb(name));
 }
 
-function unsupported(name: string): string {
-  if (NOT_SUPPORTED.has(name)) return `<${name}> is not supported by Switchboard yet`;
-  const near = [...SUPPORTED, ...NOT_SUPPORTED].find((v) => v.toLowerCase() === name.toLowerCase());
+function notRun(name: string): UnsupportedVerb {
+  return { kind: 'Unsupported', name, code: 12200, message: `<${name}> is not supported by Switchboard yet` };
+}
+
+function notAVerb(name: string): string {
+  if (Object.hasOwn(NESTED_ONLY, name)) return `<${name}> is not a TwiML verb: it belongs inside <${NESTED_ONLY[name]}>`;
+  const known = [...Object.keys(RUNNABLE), ...NOT_RUN];
+  const near = known.find((v) => v.toLowerCase() === name.toLowerCase());
   // A common slip: `<say>`. Twilio's names are case-sensitive, so it is an error, but say why.
   return near ? `<${name}> is not a TwiML verb (names are case-sensitive: did you mean <${near}>?)` : `<${name}> is not a TwiML verb`;
 }
@@ -253,44 +291,12 @@ function readPrompts(gather: XmlElement, warn: Warn): PromptVerb[] {
       if (!isBlank(child)) warn({ code: 12200, message: `Text inside <Gather> is ignored: "${clip(child)}" (wrap it in <Say>)` });
       continue;
     }
-    let prompt: PromptVerb | null;
-    if (child.name === 'Say') prompt = parseSay(child, warn, true);
-    else if (child.name === 'Play') prompt = parsePlay(child, warn);
-    else if (child.name === 'Pause') prompt = parsePause(child, warn);
-    else throw new TwimlError(12200, `<${child.name}> cannot be nested in <Gather> (only <Say>, <Play> and <Pause>; Twilio warning 13320)`);
+    if (!Object.hasOwn(PROMPTS, child.name)) {
+      const allowed = Object.keys(PROMPTS).map((k) => `<${k}>`).join(', ');
+      throw new TwimlError(12200, `<${child.name}> cannot be nested in <Gather> (only ${allowed}; Twilio warning 13320)`);
+    }
+    const prompt: PromptVerb | null = PROMPTS[child.name as PromptVerb['kind']](child, warn);
     if (prompt) prompts.push(prompt);
   }
   return prompts;
-}
-
-// ---- helpers ----------------------------------------------------------------------------------------
-
-/**
- * The trimmed text directly inside `el` (a URL for Play/Redirect). Child elements other than
- * `allowed` break the schema: Twilio warns (12200) and ignores them, and so do we.
- */
-function textContent(el: XmlElement, warn: Warn, allowed: readonly string[] = []): string {
-  let text = '';
-  for (const child of el.children) {
-    if (typeof child === 'string') text += child;
-    else if (!allowed.includes(child.name)) {
-      warn({ code: 12200, message: `<${child.name}> is not allowed inside <${el.name}>; ignored` });
-    }
-  }
-  return text.trim();
-}
-
-/** Pause, Hangup and Reject have no content: warn (12200) about any text, then check children. */
-function expectEmpty(el: XmlElement, warn: Warn, allowed: readonly string[] = []): void {
-  const text = textContent(el, warn, allowed);
-  if (text !== '') warn({ code: 12200, message: `Text inside <${el.name}> is ignored: "${clip(text)}"` });
-}
-
-function isBlank(text: string): boolean {
-  return /^[ \t\r\n]*$/.test(text);
-}
-
-function clip(text: string): string {
-  const t = text.trim();
-  return t.length > 40 ? `${t.slice(0, 40)}…` : t;
 }

@@ -5,7 +5,7 @@ import type { RecordingEvent } from '../domain/recording.js';
  * Typed TwiML verbs, as produced by `parseTwiml`. Attribute names, defaults and limits follow
  * Twilio's TwiML docs (reference: twiml-voice.md §3). Times are in seconds, as written in TwiML.
  */
-export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb | DialVerb;
+export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb | DialVerb | UnsupportedVerb;
 
 /** Verbs allowed inside `<Gather>` (error 13320 otherwise). */
 export type PromptVerb = SayVerb | PlayVerb | PauseVerb;
@@ -100,8 +100,10 @@ export interface TwimlDocument {
 
 /**
  * A document that cannot run: 12100 (not well-formed XML), 12102 (root is not `<Response>`),
- * 12200 (an element Switchboard cannot execute). The call ends, and the code is recorded in
- * the call's Notifications (xml-and-errors.md §4b).
+ * 12200 (it breaks TwiML's schema: an element that is not a verb, text under `<Response>`, a
+ * verb `<Gather>` cannot hold). No verb of it runs; the call ends, and the code is recorded
+ * in the call's Notifications (xml-and-errors.md §4b). A real verb Switchboard does not run
+ * is not this: it is an UnsupportedVerb, which fails only when reached.
  */
 export class TwimlError extends Error {
   constructor(readonly code: 12100 | 12102 | 12200, message: string) {
@@ -134,6 +136,10 @@ export interface DialVerb {
   /** A country code from dial.md §1's list; null: the carrier's ringback. */
   ringTone: string | null;
   sequential: boolean;
+  /**
+   * Up to ten targets, or one Conference/Queue. Empty when every noun was dropped with a
+   * warning (or there was none): the Dial then ends at once as `failed`, dialing nothing.
+   */
   nouns: DialNoun[];
 }
 
@@ -188,11 +194,12 @@ export type DialNoun = DialTarget | DialRoom;
 
 /**
  * A real TwiML verb Switchboard does not run (yet). Twilio runs a document up to the verb it
- * cannot execute, so the verbs before it are heard; reaching it fails the call with `code`.
+ * cannot execute, so the verbs before it are heard; reaching it fails the call with `code`:
+ * 12200, or 13000 for a `<Dial>` that mixes a Conference/Queue with other nouns.
  */
 export interface UnsupportedVerb {
   kind: 'Unsupported';
   name: string;
-  code: 12200;
+  code: 12200 | 13000;
   message: string;
 }

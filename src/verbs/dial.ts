@@ -40,7 +40,10 @@ export async function runDial(verb: DialVerb, ctx: VerbContext): Promise<VerbOut
   const room = verb.nouns.find((noun) => noun.kind === 'Conference' || noun.kind === 'Queue');
   if (room) return { type: 'error', code: 12200, message: `<Dial><${room.kind}> is not supported by Switchboard yet` };
   const targets = verb.nouns.filter((noun): noun is DialTarget => noun.kind === 'Number' || noun.kind === 'Client' || noun.kind === 'Sip');
-  if (targets.length === 0) return NEXT;
+  // Nothing left to dial (the parser warned why): the dial fails at once (docs/compatibility.md).
+  if (targets.length === 0) {
+    return verb.action ? { type: 'fetch', url: verb.action, method: verb.method, params: { DialCallStatus: 'failed', DialBridged: 'false' } } : NEXT;
+  }
   if (!verb.answerOnBridge) await ctx.answer();
 
   const dial = new DialRun(verb, ctx, ctx.calls);

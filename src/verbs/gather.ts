@@ -1,9 +1,7 @@
 import type { Timer } from '../ports/clock.js';
 import type { InputEvent } from './call-input.js';
 import type { GatherVerb, PromptVerb } from '../twiml/verbs.js';
-import { runPause } from './pause.js';
-import { runPlay } from './play.js';
-import { runSay } from './say.js';
+import { runPrompt } from './prompts.js';
 import { NEXT, type VerbContext, type VerbOutcome } from './verb-context.js';
 
 /**
@@ -84,13 +82,11 @@ function actionOf(verb: GatherVerb): string {
   return verb.action ?? '';
 }
 
-const RUNNERS = { Say: runSay, Play: runPlay, Pause: runPause } as const;
-
 /** Plays the prompts in order; returns quietly when input stops them. */
 async function playPrompts(prompts: PromptVerb[], ctx: VerbContext): Promise<void> {
   try {
     for (const prompt of prompts) {
-      await (RUNNERS[prompt.kind] as (v: PromptVerb, c: VerbContext) => Promise<VerbOutcome>)(prompt, ctx);
+      await runPrompt(prompt, ctx);
     }
   } catch (error) {
     if (!ctx.signal.aborted) throw error;

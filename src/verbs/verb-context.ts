@@ -98,6 +98,14 @@ export type VerbOutcome =
   | { type: 'reject'; reason: 'busy' | 'rejected' }
   | { type: 'error'; code: number; message: string };
 
+/**
+ * When a verb needs the call answered (twiml-voice.md §1: any verb but `<Reject>` answers an
+ * inbound call; a leading `<Pause>` delays the answer, `<Redirect>` leaves it to the next
+ * document): `answered` before it runs; `none` never; `on-bridge` when the verb says so
+ * (`<Dial answerOnBridge>` answers once the called party does, dial.md §3).
+ */
+export type Answers = 'none' | 'answered' | 'on-bridge';
+
 export const NEXT: VerbOutcome = { type: 'next' };
 
 /**
