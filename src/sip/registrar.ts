@@ -33,6 +33,12 @@ export interface RegistrarOptions {
   minExpiresS?: number;
   /** Longer ones are shortened to this (the registrar's choice, §10.3 step 7); default 3600 s. */
   maxExpiresS?: number;
+  /**
+   * The digest algorithms challenged with, most preferred first, and the only ones accepted.
+   * Default MD5 alone: baresip 1.0 (libre) and other phones fail the whole registration on a
+   * challenge they cannot answer, instead of picking the one they can as RFC 8760 §2.4 asks.
+   */
+  algorithms?: readonly ('SHA-256' | 'MD5')[];
 }
 
 /** When neither the Contact's `expires` nor an Expires header says (RFC 3261 §10.2.1.1). */
@@ -63,10 +69,12 @@ export class SipRegistrar {
   private readonly secret = randomBytes(32);
   private readonly minExpiresS: number;
   private readonly maxExpiresS: number;
+  private readonly algorithms: readonly string[];
 
   constructor(private readonly options: RegistrarOptions) {
     this.minExpiresS = options.minExpiresS ?? 60;
     this.maxExpiresS = options.maxExpiresS ?? DEFAULT_EXPIRES_S;
+    this.algorithms = options.algorithms ?? ['MD5'];
   }
 
   /** True when `identity` is in the SIP clients file (registered or not). */
@@ -135,7 +143,8 @@ export class SipRegistrar {
     // the phone answer again without asking its user (RFC 2617 §3.2.1).
     if (age > NONCE_TTL_MS) throw this.challenge(true);
     const password = this.options.clients.passwordOf(ours.username);
-    if (password === undefined || !digestAnswerMatches(ours, password, request.method, request.body)) {
+    const challenged = this.algorithms.some((a) => a.toLowerCase() === ours.algorithm);
+    if (password === undefined || !challenged || !digestAnswerMatches(ours, password, request.method, request.body)) {
       // 403 rather than a new challenge: a phone with a wrong password would otherwise retry
       // for ever, and baresip reports a 403 to its user as a failed registration.
       throw new Refusal(403, 'Forbidden (wrong identity or password)');
@@ -143,15 +152,12 @@ export class SipRegistrar {
     return ours;
   }
 
-  /** WWW-Authenticate with SHA-256 first, then MD5, for phones that know only MD5 (RFC 8760 §2.4). */
+  /** One WWW-Authenticate per algorithm, the preferred first (RFC 8760 §2.4), all with the same nonce. */
   private challenge(stale: boolean): Refusal {
     const nonce = this.newNonce();
     const value = (algorithm: string) =>
       `Digest realm=${quote(this.options.realm)}, nonce=${quote(nonce)}, algorithm=${algorithm}, qop="auth"${stale ? ', stale=true' : ''}`;
-    return new Refusal(401, undefined, [
-      { name: 'WWW-Authenticate', value: value('SHA-256') },
-      { name: 'WWW-Authenticate', value: value('MD5') },
-    ]);
+    return new Refusal(401, undefined, this.algorithms.map((algorithm) => ({ name: 'WWW-Authenticate', value: value(algorithm) })));
   }
 
   private newNonce(): string {
