@@ -89,7 +89,7 @@ export class SipRegistrar {
     const now = this.options.clock.now();
     for (const [key, binding] of table) if (binding.expiresAt <= now) table.delete(key);
     if (table.size === 0) this.bindings.delete(identity);
-    return [...table.values()].sort((a, b) => b.registeredAt - a.registeredAt);
+    return [...table.values()].reverse(); // the table keeps the order of registration (see apply)
   }
 
   /**
