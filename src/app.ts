@@ -15,6 +15,7 @@ import { Recordings } from './recordings/recordings.js';
 import type { Tts } from './ports/tts.js';
 import { CarrierRouter } from './calls/carrier-router.js';
 import type { Carrier } from './ports/carrier.js';
+import { SipClientsFile } from './sip/client-credentials.js';
 import { parseTrunk } from './sip/sip-endpoints.js';
 import { startSipEdge, type SipEdge } from './sip/sip-edge.js';
 import type { MediaStats } from './sip/rtp/media-engine.js';
@@ -52,6 +53,11 @@ export interface SipOptions {
   rtpPorts?: [number, number];
   /** `sip:[user[:password]@]host[:port]`: where calls to phone numbers go. */
   trunk?: string;
+  /**
+   * A JSON file `{"alice": "password", …}` of the SIP clients that may REGISTER and be called as
+   * `client:alice`; read again when it changes.
+   */
+  clients?: string;
   /** Hang up a call whose far end sent no RTP for this long; default 60 s, 0 = never. */
   rtpTimeoutMs?: number;
   /** Media worker threads; default one per core. */
@@ -145,6 +151,7 @@ function startSip(sip: SipOptions, clock: Clock, log: Logger): Promise<SipEdge> 
     port: sip.port,
     rtpPorts: sip.rtpPorts ?? DEFAULT_RTP_PORTS,
     trunk: sip.trunk ? parseTrunk(sip.trunk) : undefined,
+    clients: sip.clients ? new SipClientsFile(sip.clients, clock, log) : undefined,
     rtpTimeoutMs: sip.rtpTimeoutMs ?? DEFAULT_RTP_TIMEOUT_MS,
     mediaWorkers: sip.mediaWorkers,
     audioTools: sip.audioTools,

@@ -23,6 +23,7 @@ interface ServeOptions {
   sipHost: string;
   rtpPorts: [number, number];
   sipTrunk?: string;
+  sipClients?: string;
   rtpTimeout: number;
 }
 
@@ -56,6 +57,7 @@ program
   .option('--sip-host <ip>', 'address SIP and RTP bind to and advertise (0.0.0.0: the first external IPv4)', '127.0.0.1')
   .option('--rtp-ports <A-B>', 'inclusive UDP port range for RTP (even ports carry RTP)', portRange, [10000, 20000] as [number, number])
   .option('--sip-trunk <uri>', 'send calls to phone numbers to this trunk: sip:[user[:password]@]host[:port]')
+  .option('--sip-clients <file>', 'JSON {"alice": "password", ...}: SIP phones that may register and be called as client:alice (re-read on change)')
   .option('--rtp-timeout <seconds>', 'hang up a SIP call whose far end sent no RTP for this long (0 = never)', nonNegativeNumber, 60)
   .action(async (options: ServeOptions) => {
     const server = await startSwitchboard({
@@ -65,7 +67,7 @@ program
       timeScale: options.timeScale,
       sip: options.sipPort === undefined ? undefined : {
         host: options.sipHost, port: options.sipPort, rtpPorts: options.rtpPorts,
-        trunk: options.sipTrunk, rtpTimeoutMs: options.rtpTimeout * 1000,
+        trunk: options.sipTrunk, clients: options.sipClients && resolve(options.sipClients), rtpTimeoutMs: options.rtpTimeout * 1000,
       },
       accountSid: process.env.SWITCHBOARD_ACCOUNT_SID || undefined,
       authToken: process.env.SWITCHBOARD_AUTH_TOKEN || undefined,

@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   12300: 'Invalid Content-Type',
   12400: 'Internal failure',
   32018: 'TwiML size over the limit',
+  32009: 'SIP endpoint not registered',
   15003: 'Call progress: Warning Response to Callback URL',
   // <Dial> (dial.md §8): titles from Twilio's error dictionary.
   13000: 'Conference Noun cannot be mixed with Number nouns',

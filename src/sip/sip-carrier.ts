@@ -3,6 +3,8 @@ import type { Carrier, DialRequest, InboundHandler, InboundOffer, Leg, LegListen
 import { guarded } from './logger.js';
 import { fromOf } from './message/headers.js';
 import type { SipUri } from './message/types.js';
+import type { SipRegistrar } from './registrar.js';
+import { clientCaller, dialClient, sipClientFor } from './sip-clients.js';
 import { SipLeg, type SipLegHost } from './sip-leg.js';
 import { endpointOf, phoneNumberOf, sipTargetFor, type SipTrunk } from './sip-endpoints.js';
 import type { IncomingInvite } from './user-agent.js';
@@ -10,6 +12,8 @@ import type { IncomingInvite } from './user-agent.js';
 export interface SipCarrierOptions extends SipLegHost {
   /** Where outbound calls to phone numbers go; without one, only `sip:` addresses are dialled. */
   trunk?: SipTrunk;
+  /** The SIP clients (`--sip-clients`): `client:alice` rings alice's registered phone. */
+  registrar?: SipRegistrar;
 }
 
 /**
@@ -24,12 +28,14 @@ export class SipCarrier implements Carrier {
     options.ua.onInvite((invite) => this.offerInbound(invite));
   }
 
-  /** True when a call to `to` goes over SIP (a `sip:` address, or a number with a trunk). */
+  /** True when a call to `to` goes over SIP (a `sip:` address, a number with a trunk, or a SIP client). */
   routes(to: string): boolean {
-    return sipTargetFor(to, this.options.trunk) !== undefined;
+    return sipTargetFor(to, this.options.trunk) !== undefined || sipClientFor(to, this.options.registrar) !== undefined;
   }
 
   dial(request: DialRequest, listener: LegListener): Leg {
+    const client = sipClientFor(request.to, this.options.registrar);
+    if (client) return dialClient(this.options, client, request, listener);
     const target = sipTargetFor(request.to, this.options.trunk);
     if (!target) throw new Error(`${request.to} has no SIP route`);
     const leg = new SipLeg(this.options, request.callSid, 'outbound', listener);
@@ -70,10 +76,10 @@ class SipOffer implements InboundOffer {
   leg: SipLeg | undefined;
 
   constructor(
-    private readonly host: SipLegHost,
+    private readonly host: SipCarrierOptions,
     private readonly invite: IncomingInvite,
   ) {
-    this.from = endpointOf(fromOf(invite.request).uri);
+    this.from = clientCaller(invite, host.registrar) ?? endpointOf(fromOf(invite.request).uri);
     this.to = calledEndpoint(invite.request.uri);
   }
 

@@ -3,7 +3,9 @@ import { AudioLoader } from '../audio/audio-loader.js';
 import { checkAudioTools, type AudioToolPaths } from '../audio/audio-tools.js';
 import { EspeakTts } from '../audio/espeak-tts.js';
 import type { Clock } from '../ports/clock.js';
+import type { SipClientDirectory } from './client-credentials.js';
 import type { SipLogger } from './logger.js';
+import { SipRegistrar } from './registrar.js';
 import { MediaEngine, type MediaStats } from './rtp/media-engine.js';
 import { SipCarrier } from './sip-carrier.js';
 import type { SipTrunk } from './sip-endpoints.js';
@@ -18,6 +20,8 @@ export interface SipEdgeOptions {
   /** Inclusive range of UDP ports for RTP (even ones are used). */
   rtpPorts: [number, number];
   trunk?: SipTrunk;
+  /** Who may REGISTER (then be called as `client:<identity>`); without it REGISTER gets 405. */
+  clients?: SipClientDirectory;
   /** A call whose far end sends no RTP for this long is hung up; 0 = never. */
   rtpTimeoutMs: number;
   /** Media worker threads; default one per core. */
@@ -59,8 +63,10 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<SipEdge> {
   }
   const port = transport.localAddress.port;
   const ua = new SipUserAgent({ transport, clock: options.clock, contactHost, contactPort: port, logger: options.log });
+  const registrar = options.clients ? new SipRegistrar({ clock: options.clock, clients: options.clients, realm: contactHost }) : undefined;
+  if (registrar) ua.onRegister((request, source) => registrar.register(request, source));
   const carrier = new SipCarrier({
-    ua, engine, clock: options.clock, tts: new EspeakTts({ espeakPath: paths.espeak, ffmpegPath: paths.ffmpeg }), audio: new AudioLoader({ ffmpegPath: paths.ffmpeg }), log: options.log, contactHost, trunk: options.trunk,
+    ua, engine, clock: options.clock, tts: new EspeakTts({ espeakPath: paths.espeak, ffmpegPath: paths.ffmpeg }), audio: new AudioLoader({ ffmpegPath: paths.ffmpeg }), log: options.log, contactHost, trunk: options.trunk, registrar,
   });
   return {
     carrier,

@@ -3,7 +3,7 @@ import { IncomingInviteHandle } from './incoming-invite.js';
 import { guarded, silentLogger } from './logger.js';
 import { callIdOf, fromOf, getHeaders, tagOf, toOf } from './message/headers.js';
 import { makeResponse } from './message/response.js';
-import type { SipAddress, SipRequest } from './message/types.js';
+import type { SipAddress, SipRequest, SipResponse } from './message/types.js';
 import { OutgoingInviteHandle } from './outgoing-invite.js';
 import { InviteServerTransaction } from './transaction/invite-server-transaction.js';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from './transaction/transaction-layer.js';
@@ -25,6 +25,7 @@ export class SipUserAgent {
   private readonly layer: TransactionLayer;
   private readonly transport: UserAgentOptions['transport'];
   private inviteHandler: ((invite: IncomingInvite) => void) | undefined;
+  private registrar: ((request: SipRequest, source: SipAddress) => SipResponse) | undefined;
   private readonly incoming = new WeakMap<InviteServerTransaction, IncomingInviteHandle>();
   private closed = false;
 
@@ -47,6 +48,11 @@ export class SipUserAgent {
   /** Called for every new INVITE (not re-INVITEs). 100 Trying has already been sent synchronously. */
   onInvite(handler: (invite: IncomingInvite) => void): void {
     this.inviteHandler = handler;
+  }
+
+  /** Answers REGISTER (RFC 3261 §10.3) with `registrar`'s response; without one, REGISTER gets 405. */
+  onRegister(registrar: (request: SipRequest, source: SipAddress) => SipResponse): void {
+    this.registrar = registrar;
   }
 
   /** Sends an INVITE with `sdp`; handles 401/407 with digest when `auth` is given (once per realm), CANCEL, 2xx ACK, forked 2xx while the transaction lives (ACK then BYE). */
@@ -90,6 +96,7 @@ export class SipUserAgent {
       if (!dialog) return void tx.respond(makeResponse(request, 481));
       return dialog.receiveRequest(request, tx);
     }
+    if (request.method === 'REGISTER' && this.registrar) return void tx.respond(this.registrar(request, source));
     switch (request.method) {
       case 'INVITE':
         return this.receiveInvite(tx as InviteServerTransaction, source);

@@ -34,6 +34,12 @@ export interface BaresipOptions {
   codecs?: string;
   /** User part of the account's AOR. Default `peer`. */
   user?: string;
+  /**
+   * Registers the account with this registrar (`host:port`), answering its digest challenge
+   * with `password`, every `regint` seconds (default 3600). Without it baresip never registers.
+   * Events REGISTER_OK / REGISTER_FAIL tell how it went.
+   */
+  register?: { registrar: string; password: string; regint?: number };
   /** baresip quits by itself after this long (`-t`), a safety net. Default 120 s. */
   lifetimeMs?: number;
 }
@@ -121,7 +127,9 @@ async function launchBaresip(options: BaresipOptions): Promise<BaresipHandle> {
     writeWav8k(audioSource, new Int16Array(120 * SAMPLE_RATE));
   }
   writeFileSync(join(dir, 'config'), configFile({ sipPort, ctrlPort, rtpPorts, audioSource, recDir: join(dir, 'rec') }));
-  const account = `<sip:${user}@${LOOPBACK}:${sipPort}>;regint=0;answermode=${options.answerMode ?? 'auto'};audio_codecs=${options.codecs ?? 'PCMU,PCMA'}`;
+  const register = options.register;
+  const aor = register ? `<sip:${user}@${register.registrar}>;auth_pass=${register.password};regint=${register.regint ?? 3600}` : `<sip:${user}@${LOOPBACK}:${sipPort}>;regint=0`;
+  const account = `${aor};answermode=${options.answerMode ?? 'auto'};audio_codecs=${options.codecs ?? 'PCMU,PCMA'}`;
   writeFileSync(join(dir, 'accounts'), `${account}\n`);
   writeFileSync(join(dir, 'contacts'), '');
 

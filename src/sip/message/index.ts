@@ -11,4 +11,6 @@ export { makeResponse, defaultReason, responseToParseError, type MakeResponseOpt
 export { parseMessage } from './parse.js';
 export { serializeMessage } from './serialize.js';
 export { validateRequest, validateResponse, type ValidationProblem } from './validate.js';
-export { parseChallenge, digestAuthorization, type DigestChallenge, type DigestCredentials } from './digest.js';
+export {
+  parseChallenge, digestAuthorization, parseDigestAnswer, digestAnswerMatches, type DigestChallenge, type DigestCredentials, type DigestAnswer,
+} from './digest.js';
