@@ -1,7 +1,7 @@
 import type { CallEvent, CallStatus } from './call-status.js';
+import type { HttpMethod } from './http-method.js';
 import type { RecordingSettings } from './recording.js';
 
-export type HttpMethod = 'GET' | 'POST';
 export type CallDirection = 'inbound' | 'outbound-api' | 'outbound-dial';
 
 /**

@@ -5,7 +5,7 @@ import { TwilioError } from '../domain/errors.js';
 import type { Carrier, DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
-import { CallInput } from './call-input.js';
+import { CallInput } from '../verbs/call-input.js';
 import { runProgram, type DocumentSource, type NotificationInput, type ProgramEnd, type ProgramEnv, type TwimlFetcher } from './document-runner.js';
 import { Mailbox } from './mailbox.js';
 import { WholeCallRecording } from './whole-call-recording.js';

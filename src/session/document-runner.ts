@@ -1,4 +1,5 @@
-import type { CallRecord, HttpMethod } from '../domain/call.js';
+import type { CallRecord } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import { parseTwiml } from '../twiml/parse-twiml.js';
@@ -7,7 +8,7 @@ import { runVerb, VERBS } from '../verbs/index.js';
 import type { VerbContext } from '../verbs/verb-context.js';
 import type { WebhookClient } from '../webhooks/webhook-client.js';
 import type { CallRecordings } from '../recordings/recordings.js';
-import type { CallInput } from './call-input.js';
+import type { CallInput } from '../verbs/call-input.js';
 import { voiceParams } from './webhook-params.js';
 
 /** Where the next TwiML document comes from: a URL to request, or inline TwiML. */

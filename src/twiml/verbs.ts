@@ -1,4 +1,4 @@
-import type { HttpMethod } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { RecordingEvent } from '../domain/recording.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Timer } from '../ports/clock.js';
-import type { InputEvent } from '../session/call-input.js';
+import type { InputEvent } from './call-input.js';
 import type { GatherVerb, PromptVerb } from '../twiml/verbs.js';
 import { runPause } from './pause.js';
 import { runPlay } from './play.js';

@@ -1,8 +1,8 @@
-import type { HttpMethod } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallRecordings } from '../recordings/recordings.js';
-import type { CallInput } from '../session/call-input.js';
+import type { CallInput } from './call-input.js';
 
 /**
  * What a verb runner may use (style-anchors §3: a verb gets a narrow context and returns an
