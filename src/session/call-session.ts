@@ -1,7 +1,7 @@
 import { canTransition, InvalidTransition, isTerminal, type CallEvent, type CallStatus } from '../domain/call-status.js';
 import type { CallConfig, CallRecord } from '../domain/call.js';
 import { newSid } from '../domain/sid.js';
-import { TwilioError } from '../domain/errors.js';
+import { INTERNAL_FAILURE, TwilioError, type ErrorCode } from '../domain/errors.js';
 import type { Carrier, DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
@@ -124,7 +124,7 @@ export class CallSession implements LegListener {
   ended(reason: LegEndReason, sipResponseCode?: number): void { this.mailbox.post({ type: 'ended', reason, sipResponseCode }); }
   digits(digits: string): void { this.input.deliver({ kind: 'digits', digits }); }
   speech(text: string, confidence: number): void { this.input.deliver({ kind: 'speech', text, confidence }); }
-  notice(code: number, message: string): void { this.notify({ code, level: 1, message }); }
+  notice(code: ErrorCode, message: string): void { this.notify({ code, level: 1, message }); }
 
   private async handle(message: Message): Promise<void> {
     try {
@@ -132,7 +132,7 @@ export class CallSession implements LegListener {
     } catch (error) {
       if (error instanceof TwilioError) throw error;
       this.deps.log.error({ err: error, callSid: this.sid, message: message.type }, 'call session failed');
-      this.notify({ code: 12400, level: 0, message: `Internal failure: ${(error as Error).message}` });
+      this.notify({ code: INTERNAL_FAILURE, level: 0, message: `Internal failure: ${(error as Error).message}` });
       if (!isTerminal(this.record.status)) await this.finish(this.record.answeredAt ? 'completed' : 'failed');
     }
   }
@@ -182,7 +182,7 @@ export class CallSession implements LegListener {
         if (status === 'in-progress') await this.finish('completed');
         return;
       case 'orphaned':
-        this.notify({ code: 12400, level: 1, message: 'The call was live when Switchboard stopped; it was closed on restart.' });
+        this.notify({ code: INTERNAL_FAILURE, level: 1, message: 'The call was live when Switchboard stopped; it was closed on restart.' });
         return this.finish(status === 'in-progress' ? 'completed' : 'failed');
       case 'program-ended':
         if (message.generation === this.generation) await this.programEnded(message.end);
@@ -229,7 +229,7 @@ export class CallSession implements LegListener {
       this.callRecording = await WholeCallRecording.start(this.deps.recordings.forCall(() => this.record), this.leg.media, settings);
     } catch (error) {
       this.deps.log.error({ err: error, callSid: this.sid }, 'could not start the call recording');
-      this.notify({ code: 12400, level: 1, message: `The call could not be recorded: ${(error as Error).message}` });
+      this.notify({ code: INTERNAL_FAILURE, level: 1, message: `The call could not be recorded: ${(error as Error).message}` });
     }
   }
 
@@ -241,7 +241,7 @@ export class CallSession implements LegListener {
       return await recording.stop();
     } catch (error) {
       this.deps.log.error({ err: error, callSid: this.sid }, 'could not finish the call recording');
-      this.notify({ code: 12400, level: 1, message: `The call recording could not be saved: ${(error as Error).message}` });
+      this.notify({ code: INTERNAL_FAILURE, level: 1, message: `The call recording could not be saved: ${(error as Error).message}` });
       return {};
     }
   }

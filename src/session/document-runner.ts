@@ -1,4 +1,5 @@
 import type { CallRecord } from '../domain/call.js';
+import type { ErrorCode } from '../domain/errors.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
@@ -26,7 +27,7 @@ export interface DocumentSource {
 export type TwimlFetcher = Pick<WebhookClient, 'fetchTwiml'>;
 
 export interface NotificationInput {
-  code: number;
+  code: ErrorCode;
   message: string;
   level: 0 | 1;
   requestUrl?: string;
@@ -136,7 +137,7 @@ async function loadDocument(env: ProgramEnv, source: DocumentSource, signal: Abo
   return fallback.ok ? fallback.document : null;
 }
 
-type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: number };
+type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: ErrorCode };
 
 /** One TwiML request; every failure becomes a Notification on the call (11200, 12100, …). */
 async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<Attempt> {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../domain/errors.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import type { RecordingEvent } from '../domain/recording.js';
 
@@ -89,7 +90,7 @@ export interface RecordVerb {
 
 /** A problem found while reading a document: a warning (13xxx, 12200) the call survives. */
 export interface TwimlWarning {
-  code: number;
+  code: ErrorCode;
   message: string;
 }
 
@@ -104,7 +105,7 @@ export interface TwimlDocument {
  * the call's Notifications (xml-and-errors.md §4b).
  */
 export class TwimlError extends Error {
-  constructor(readonly code: 12100 | 12102 | 12200, message: string) {
+  constructor(readonly code: ErrorCode & (12100 | 12102 | 12200), message: string) {
     super(message);
   }
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../domain/errors.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,7 +20,7 @@ export interface VerbContext {
   /** A verb's URL made absolute against the current document's; null when it cannot be (twiml-voice.md §1). */
   resolveUrl(url: string): string | null;
   /** Records a warning (Twilio Notification, log level 1) on the call; the verb goes on. */
-  warn(code: number, message: string): void;
+  warn(code: ErrorCode, message: string): void;
 }
 
 /**
