@@ -6,11 +6,11 @@ import type { RecordingRecord } from '../domain/recording.js';
 import type { RecordingFilter, Store } from '../ports/store.js';
 import type { Recordings } from '../recordings/recordings.js';
 import type { Authenticator } from './auth.js';
-import { timeRange } from './calls-routes.js';
 import { registerNotAllowed } from './not-allowed.js';
-import { buildPage, listFilters, pageRequest, readPaging } from './paging.js';
+import { buildPage, listFilters, pageRequest, readPaging, timeRange } from './paging.js';
 import { callRecordingJson, recordingJson } from './render/recording.js';
 import { collectionPath, formatOf, sendInstance, sendList } from './respond.js';
+import { accountPath } from '../domain/api-paths.js';
 
 type AccountParams = { Params: { accountSid: string } };
 type ItemParams = { Params: { accountSid: string; ref: string } };
@@ -36,7 +36,7 @@ function splitRecordingRef(ref: string): { id: string; wanted: Wanted } {
  * too), and the same under `/Calls/{CA}/Recordings`.
  */
 export function registerRecordingRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, store: Store, recordings: Recordings): void {
-  const account = '/2010-04-01/Accounts/:accountSid';
+  const account = accountPath(':accountSid');
   const collection = ['', '.json', '.xml'].map((ext) => `${account}/Recordings${ext}`);
   const callCollection = ['', '.json', '.xml'].map((ext) => `${account}/Calls/:callSid/Recordings${ext}`);
   const instance = `${account}/Recordings/:ref`;

@@ -9,6 +9,7 @@ import type { Clock } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
 import { ffmpegTranscoder, type TranscodedFormat, type Transcoder } from './transcoder.js';
 import { repairWavHeader, trimSilence, WAV_SAMPLE_RATE, wavSamples } from './wav-file.js';
+import { accountPath } from '../domain/api-paths.js';
 
 export interface RecordingsDeps {
   store: Store;
@@ -85,7 +86,7 @@ export class Recordings {
 
   /** `RecordingUrl` and `media_url`: absolute, without an extension (the media is WAV). */
   mediaUrl(recording: Pick<RecordingRecord, 'accountSid' | 'sid'>): string {
-    return `${this.deps.publicUrl()}/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.sid}`;
+    return `${this.deps.publicUrl()}${accountPath(recording.accountSid)}/Recordings/${recording.sid}`;
   }
 
   /** Creates the Recording (`in-progress`) and makes room for its file. */
