@@ -12,6 +12,7 @@ import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
 import { SimNetwork } from './simnet/sim-network.js';
 import { Recordings } from './recordings/recordings.js';
+import { ffmpegTranscoder } from './recordings/transcoder.js';
 import type { Tts } from './ports/tts.js';
 import { CarrierRouter } from './calls/carrier-router.js';
 import type { Carrier } from './ports/carrier.js';
@@ -106,7 +107,10 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const sim = new SimNetwork({ clock, tts: options.tts });
   // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
   let publicUrl = '';
-  const recordings = new Recordings({ store, clock, outbox, root: join(options.dataDir, 'recordings'), publicUrl: () => publicUrl });
+  const recordings = new Recordings({
+    store, clock, outbox, root: join(options.dataDir, 'recordings'), publicUrl: () => publicUrl,
+    transcoder: ffmpegTranscoder(options.sip?.audioTools?.ffmpeg),
+  });
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
   const events = new CallEvents(log);

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeWav } from '../src/audio/wav.js';
+import type { RecordingRecord } from '../src/domain/recording.js';
 import { newSid } from '../src/domain/sid.js';
+import { SystemClock } from '../src/ports/system-clock.js';
 import type { Tts } from '../src/ports/tts.js';
+import { Recordings } from '../src/recordings/recordings.js';
+import { ffmpegTranscoder, type Transcoder } from '../src/recordings/transcoder.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { rejectsWith } from './helpers/sdk.js';
@@ -270,6 +275,52 @@ describe('recordings after a crash', () => {
     } finally {
       await second.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('recording media', () => {
+  it('is the stored WAV, or an MP3 from the configured transcoder; none while recording; a missing ffmpeg is named', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sb-media-'));
+    const store = new SqliteStore(join(root, 'switchboard.db'));
+    await store.migrate();
+    try {
+      const asked: string[] = [];
+      const transcoder: Transcoder = async (path, format) => {
+        asked.push(`${format} ${path}`);
+        return Buffer.from('an mp3');
+      };
+      const deps = { store, clock: new SystemClock(), outbox: { kick() {} }, root, publicUrl: () => 'http://127.0.0.1:1' };
+      const recordings = new Recordings({ ...deps, transcoder });
+      const recording: RecordingRecord = {
+        sid: newSid('RE'), accountSid: newSid('AC'), callSid: newSid('CA'), status: 'completed', source: 'RecordVerb', channels: 1,
+        startTime: Date.now(), duration: 1, errorCode: null, dateCreated: Date.now(), dateUpdated: Date.now(),
+      };
+      const path = recordings.path(recording.accountSid, recording.sid)!;
+      mkdirSync(join(root, recording.accountSid));
+      const wavBytes = Buffer.concat([Buffer.alloc(44), Buffer.alloc(16_000, 7)]);
+      writeFileSync(path, wavBytes);
+
+      const wav = await recordings.media(recording, 'wav');
+      assert.equal(wav?.contentType, 'audio/x-wav');
+      assert.equal(wav?.length, wavBytes.length);
+      const chunks: Buffer[] = [];
+      for await (const chunk of wav!.body) chunks.push(chunk as Buffer);
+      assert.deepEqual(Buffer.concat(chunks), wavBytes);
+
+      const mp3 = await recordings.media(recording, 'mp3');
+      assert.equal(mp3?.contentType, 'audio/mpeg');
+      assert.equal(mp3?.body.toString(), 'an mp3');
+      assert.deepEqual(asked, [`mp3 ${path}`]);
+
+      assert.equal(await recordings.media({ ...recording, status: 'in-progress' }, 'wav'), null);
+      assert.equal(await recordings.media({ ...recording, sid: newSid('RE') }, 'wav'), null);
+
+      const noFfmpeg = new Recordings({ ...deps, transcoder: ffmpegTranscoder('/nonexistent/ffmpeg') });
+      await assert.rejects(noFfmpeg.media(recording, 'mp3'), /\/nonexistent\/ffmpeg/);
+    } finally {
+      await store.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

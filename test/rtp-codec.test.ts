@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeG711, encodeG711, silenceByte } from '../src/sip/rtp/g711.js';
+import { decodeG711, encodeG711, silenceByte } from '../src/audio/g711.js';
 import { EventDigitSource, PcmSource, SlotFrame, renderInbandDigits } from '../src/sip/rtp/play-sources.js';
 import { PortPool } from '../src/sip/rtp/port-pool.js';
 import { TelephoneEventDecoder, parseTelephoneEvent, writeTelephoneEvent } from '../src/sip/rtp/rfc4733.js';

@@ -1,5 +1,5 @@
 import { badRequest, type ErrorCode } from '../domain/errors.js';
-import type { HttpMethod } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 
 /**
  * A request's parameters: a form body (`application/x-www-form-urlencoded`) or a query

@@ -6,7 +6,7 @@ import { moreInfo, notFound, TwilioError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { SimNetwork } from '../simnet/sim-network.js';
-import { registerSimRoutes } from '../simnet/sim-routes.js';
+import { registerSimRoutes } from './sim-routes.js';
 import { Authenticator } from './auth.js';
 import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';

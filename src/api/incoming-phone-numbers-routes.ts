@@ -11,6 +11,7 @@ import { registerNotAllowed } from './not-allowed.js';
 import { buildPage, pageRequest, readPaging } from './paging.js';
 import { phoneNumberJson } from './render/resources.js';
 import { collectionPath, formatOf, sendInstance, sendList, splitRef } from './respond.js';
+import { accountPath } from '../domain/api-paths.js';
 
 type AccountParams = { Params: { accountSid: string } };
 type ItemParams = { Params: { accountSid: string; ref: string } };
@@ -21,8 +22,8 @@ type ItemParams = { Params: { accountSid: string; ref: string } };
  * is no carrier inventory to buy from.
  */
 export function registerPhoneNumberRoutes(app: FastifyInstance, auth: Authenticator, store: Store, clock: Clock): void {
-  const base = '/2010-04-01/Accounts/:accountSid/IncomingPhoneNumbers';
-  const itemPath = (accountSid: string, sid: string) => `/2010-04-01/Accounts/${accountSid}/IncomingPhoneNumbers/${sid}.json`;
+  const base = `${accountPath(':accountSid')}/IncomingPhoneNumbers`;
+  const itemPath = (accountSid: string, sid: string) => `${accountPath(accountSid)}/IncomingPhoneNumbers/${sid}.json`;
 
   const load = async (accountSid: string, sid: string) => {
     const number = await store.getPhoneNumber(accountSid, sid);

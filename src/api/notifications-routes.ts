@@ -7,6 +7,7 @@ import type { Authenticator } from './auth.js';
 import { buildPage, pageRequest, readPaging, slicePage } from './paging.js';
 import { notificationJson } from './render/resources.js';
 import { collectionPath, formatOf, sendInstance, sendList, splitRef } from './respond.js';
+import { accountPath } from '../domain/api-paths.js';
 
 type ListParams = { Params: { accountSid: string; callSid: string } };
 type ItemParams = { Params: { accountSid: string; callSid: string; ref: string } };
@@ -17,7 +18,7 @@ type ItemParams = { Params: { accountSid: string; callSid: string; ref: string }
  */
 export function registerNotificationRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, store: Store): void {
   for (const suffix of ['', '.json', '.xml']) {
-    app.get<ListParams>(`/2010-04-01/Accounts/:accountSid/Calls/:callSid/Notifications${suffix}`, async (request, reply) => {
+    app.get<ListParams>(`${accountPath(':accountSid')}/Calls/:callSid/Notifications${suffix}`, async (request, reply) => {
       const { accountSid, callSid } = request.params;
       await auth.authorize(request, accountSid);
       await calls.fetch(accountSid, callSid);
@@ -28,7 +29,7 @@ export function registerNotificationRoutes(app: FastifyInstance, auth: Authentic
     });
   }
 
-  app.get<ItemParams>('/2010-04-01/Accounts/:accountSid/Calls/:callSid/Notifications/:ref', async (request, reply) => {
+  app.get<ItemParams>(`${accountPath(':accountSid')}/Calls/:callSid/Notifications/:ref`, async (request, reply) => {
     const { accountSid, callSid, ref } = request.params;
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(ref);

@@ -1,6 +1,8 @@
 import type { Form } from './form.js';
 import { one } from './form.js';
-import type { PageRequest } from '../ports/store.js';
+import { parseFilterDate } from '../domain/dates.js';
+import { badRequest } from '../domain/errors.js';
+import type { PageRequest, TimeRange } from '../ports/store.js';
 import type { ListMeta } from './render/xml.js';
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -101,4 +103,28 @@ export function listFilters(query: Form, keys: readonly string[], aliases: Recor
     if (keys.includes(name) && values[0] !== undefined) present.set(name, values[0]);
   }
   return keys.filter((key) => present.has(key)).map((key) => [key, present.get(key)!]);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `StartTime=D` (that day, UTC), `StartTime<=D` (on or before), `StartTime>=D` (on or after);
+ * D is `YYYY-MM-DD` or an ISO timestamp (twilio-node sends one for a JS Date).
+ */
+export function timeRange(name: string, get: (key: string) => string | undefined): TimeRange | undefined {
+  const range: TimeRange = {};
+  const parse = (key: string) => {
+    const value = get(key);
+    if (value === undefined) return null;
+    const date = parseFilterDate(value);
+    if (!date) throw badRequest(undefined, `${key} '${value}' is not a date (YYYY-MM-DD or ISO 8601)`);
+    return { start: date.epochMs, end: date.epochMs + (date.dayOnly ? DAY_MS : 1000) };
+  };
+  const on = parse(name);
+  const before = parse(`${name}<`);
+  const after = parse(`${name}>`);
+  if (on) Object.assign(range, { gte: on.start, lt: on.end });
+  if (before) range.lt = Math.min(range.lt ?? Infinity, before.end);
+  if (after) range.gte = Math.max(range.gte ?? -Infinity, after.start);
+  return Object.keys(range).length > 0 ? range : undefined;
 }

@@ -1,8 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_FFMPEG } from '../audio/audio-tools.js';
-import { runTool } from '../audio/run-tool.js';
 import type { CallService } from '../calls/call-service.js';
 import type { Form } from './form.js';
 import { notFound, TwilioError } from '../domain/errors.js';
@@ -10,11 +6,11 @@ import type { RecordingRecord } from '../domain/recording.js';
 import type { RecordingFilter, Store } from '../ports/store.js';
 import type { Recordings } from '../recordings/recordings.js';
 import type { Authenticator } from './auth.js';
-import { timeRange } from './calls-routes.js';
 import { registerNotAllowed } from './not-allowed.js';
-import { buildPage, listFilters, pageRequest, readPaging } from './paging.js';
+import { buildPage, listFilters, pageRequest, readPaging, timeRange } from './paging.js';
 import { callRecordingJson, recordingJson } from './render/recording.js';
 import { collectionPath, formatOf, sendInstance, sendList } from './respond.js';
+import { accountPath } from '../domain/api-paths.js';
 
 type AccountParams = { Params: { accountSid: string } };
 type ItemParams = { Params: { accountSid: string; ref: string } };
@@ -40,7 +36,7 @@ function splitRecordingRef(ref: string): { id: string; wanted: Wanted } {
  * too), and the same under `/Calls/{CA}/Recordings`.
  */
 export function registerRecordingRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, store: Store, recordings: Recordings): void {
-  const account = '/2010-04-01/Accounts/:accountSid';
+  const account = accountPath(':accountSid');
   const collection = ['', '.json', '.xml'].map((ext) => `${account}/Recordings${ext}`);
   const callCollection = ['', '.json', '.xml'].map((ext) => `${account}/Calls/:callSid/Recordings${ext}`);
   const instance = `${account}/Recordings/:ref`;
@@ -121,33 +117,14 @@ function get(filters: [string, string][], key: string): string | undefined {
   return filters.find(([k]) => k === key)?.[1];
 }
 
-/** An hour of 8 kHz audio encodes in a few seconds; this bounds a stuck ffmpeg. */
-const MP3_TIMEOUT_MS = 60_000;
-
 /**
- * The audio: the WAV file as stored (`audio/x-wav`, what Twilio serves), or MP3 transcoded by
- * ffmpeg on the way out (`audio/mpeg`). A recording still in progress has no media yet.
+ * Sends the audio `Recordings.media` makes: the stored WAV or its MP3. A recording still in
+ * progress, or whose file is gone, has no media (20404); so has an MP3 ffmpeg cannot make.
  */
 async function sendMedia(request: FastifyRequest, reply: FastifyReply, recordings: Recordings, recording: RecordingRecord, wanted: 'wav' | 'mp3'): Promise<FastifyReply> {
-  const path = recordings.path(recording.accountSid, recording.sid);
-  const size = path && recording.status !== 'in-progress' ? await stat(path).then((s) => s.size, () => null) : null;
-  if (size === null) throw notFound(request.url.split('?', 1)[0]!);
-  if (wanted === 'wav') {
-    return reply.code(200).type('audio/x-wav').header('content-length', size).send(createReadStream(path!));
-  }
-  const mp3 = await transcodeToMp3(path!).catch((error: Error) => {
+  const media = await recordings.media(recording, wanted).catch((error: Error) => {
     throw new TwilioError(404, 20404, `The MP3 of recording ${recording.sid} is not available (${error.message}). Fetch the .wav instead.`);
   });
-  return reply.code(200).type('audio/mpeg').send(mp3);
-}
-
-/**
- * ffmpeg turns the WAV into MP3 in another process, with a timeout, and the whole output is
- * checked before anything is sent: a failing ffmpeg is an error, never a cut-off 200.
- */
-async function transcodeToMp3(path: string): Promise<Buffer> {
-  const chunks = await runTool({
-    command: DEFAULT_FFMPEG, args: ['-hide_banner', '-loglevel', 'error', '-i', path, '-f', 'mp3', 'pipe:1'], timeoutMs: MP3_TIMEOUT_MS,
-  });
-  return Buffer.concat(chunks);
+  if (!media) throw notFound(request.url.split('?', 1)[0]!);
+  return reply.code(200).type(media.contentType).header('content-length', media.length).send(media.body);
 }

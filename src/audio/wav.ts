@@ -1,4 +1,4 @@
-import { decodeG711 } from '../sip/rtp/g711.js';
+import { decodeG711 } from './g711.js';
 import { pcmFromS16le, SAMPLE_RATE, sharedPcm } from './pcm.js';
 
 /**

@@ -1,3 +1,4 @@
+import { accountPath } from '../domain/api-paths.js';
 import { isEmptyUpdate, type CallUpdate } from '../domain/call-command.js';
 import { isTerminal } from '../domain/call-status.js';
 import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC, type CallConfig, type CallRecord } from '../domain/call.js';
@@ -25,7 +26,7 @@ export interface CallServiceDeps extends Omit<SessionDeps, 'released' | 'childCa
   tokens: AccountTokens;
 }
 
-const callPath = (accountSid: string, sid: string) => `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`;
+const callPath = (accountSid: string, sid: string) => `${accountPath(accountSid)}/Calls/${sid}.json`;
 
 /** How many ended calls are kept in memory: an ended call never changes, and apps poll them. */
 const ENDED_CACHE_SIZE = 10_000;

@@ -1,4 +1,5 @@
-import type { CallConfig, HttpMethod } from './call.js';
+import type { CallConfig } from './call.js';
+import type { HttpMethod } from './http-method.js';
 
 /**
  * A REST update of a live call (`POST /Calls/{Sid}.json`, call-lifecycle.md §3), typed: the

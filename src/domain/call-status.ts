@@ -3,9 +3,10 @@
  * Twilio: Call resource "Call Status values" and call-lifecycle.md §1–§2.
  *
  * ```
- * queued ──► ringing ──► in-progress ──► completed
- *   │           ├──► busy | no-answer | failed | canceled
- *   └──► canceled | failed
+ * queued ──► ringing ──► in-progress ──► completed | failed
+ *   │           └──► busy | no-answer | failed | canceled
+ *   ├──► in-progress                        (answered with no ringing step)
+ *   └──► busy | no-answer | failed | canceled   (refused, unanswered or canceled before ringing)
  * ```
  * `initiated` is never a resource status: it is only a status-callback event.
  */

@@ -1,7 +1,7 @@
 import type { CallEvent, CallStatus } from './call-status.js';
+import type { HttpMethod } from './http-method.js';
 import type { RecordingSettings } from './recording.js';
 
-export type HttpMethod = 'GET' | 'POST';
 /** Default ring timeout (`Timeout`, calls-api.md §3). */
 export const DEFAULT_TIMEOUT_SEC = 60;
 /** Twilio's default maximum call length: 4 hours. */

@@ -1,4 +1,4 @@
-import type { HttpMethod } from './call.js';
+import type { HttpMethod } from './http-method.js';
 
 /**
  * Recordings (Twilio's Recording resource, `api.v2010.account.recording`). Switchboard's

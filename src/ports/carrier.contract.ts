@@ -52,7 +52,8 @@ const nextSid = () => 'CA' + (++sidCounter).toString(16).padStart(32, '0');
 
 /**
  * The Carrier port's contract (design.md: "every port has one contract suite"): simnet runs it
- * now, the SIP edge over loopback later. Call-progress rules it pins down:
+ * on a ManualClock (test/simnet.test.ts), the SIP edge against a SIP phone on loopback
+ * (test/sip-carrier.test.ts). Call-progress rules it pins down:
  * - no listener event arrives synchronously inside `dial()`;
  * - outbound: `ringing` then `answered`; `busy`/`failed` without ringing; `no-answer` exactly at
  *   `ringTimeoutMs`, also for a phone that would answer later than that;

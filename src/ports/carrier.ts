@@ -1,6 +1,8 @@
+import type { ErrorCode } from '../domain/errors.js';
+
 /**
  * The Carrier port: how calls reach phones. Adapters: `simnet` (the built-in simulated phone
- * network). The session drives a Leg; the carrier reports progress through a LegListener.
+ * network) and `sip` (the SIP edge: RFC 3261 over UDP, RTP media). The session drives a Leg; the carrier reports progress through a LegListener.
  */
 export interface Carrier {
   /** Starts an outbound call. Progress arrives on `listener`; the returned leg controls it. */
@@ -41,7 +43,7 @@ export interface LegListener {
   /** A finished speech utterance from the far end, with the recogniser's confidence (0–1). */
   speech(text: string, confidence: number): void;
   /** A problem the carrier met that the app should see as a warning Notification (Twilio code). */
-  notice(code: number, message: string): void;
+  notice(code: ErrorCode, message: string): void;
 }
 
 export interface Leg {

@@ -1,5 +1,6 @@
 import type { CallStatus } from '../domain/call-status.js';
-import type { AccountRecord, CallRecord, HttpMethod, NotificationRecord, PhoneNumberRecord } from '../domain/call.js';
+import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { RecordingRecord } from '../domain/recording.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { HttpMethod } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 
 /**
  * The TwiML fetcher port: how the session gets a document from the app (webhooks.md §1). The

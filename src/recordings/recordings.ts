@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallRecord } from '../domain/call.js';
 import { rfc2822 } from '../domain/dates.js';
@@ -6,7 +7,9 @@ import type { RecordingEvent, RecordingRecord, RecordingSettings, RecordingSourc
 import { isSid, newSid } from '../domain/sid.js';
 import type { Clock } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
+import { ffmpegTranscoder, type TranscodedFormat, type Transcoder } from './transcoder.js';
 import { repairWavHeader, trimSilence, WAV_SAMPLE_RATE, wavSamples } from './wav-file.js';
+import { accountPath } from '../domain/api-paths.js';
 
 export interface RecordingsDeps {
   store: Store;
@@ -17,7 +20,17 @@ export interface RecordingsDeps {
   root: string;
   /** The server's base URL (`http://host:port`), for `RecordingUrl`; known once it listens. */
   publicUrl(): string;
+  /** Makes the MP3 of a recording; ffmpeg on PATH by default. */
+  transcoder?: Transcoder;
 }
+
+/**
+ * A recording's audio, ready to send: the WAV file as stored (`audio/x-wav`, what Twilio
+ * serves at `RecordingUrl`), streamed, or a transcoded copy (`audio/mpeg`) in memory.
+ */
+export type RecordingMedia =
+  | { contentType: 'audio/x-wav'; length: number; body: ReadStream }
+  | { contentType: 'audio/mpeg'; length: number; body: Buffer };
 
 /** A recording whose audio is being written to `path`. */
 export interface ActiveRecording {
@@ -57,9 +70,23 @@ export class Recordings {
     return join(this.deps.root, accountSid, `${sid}.wav`);
   }
 
+  /**
+   * The audio of a finished recording as `format`; null while it is in progress or when its
+   * file is gone. Rejects when transcoding fails (ffmpeg missing or failing).
+   */
+  async media(recording: RecordingRecord, format: 'wav' | TranscodedFormat): Promise<RecordingMedia | null> {
+    const path = this.path(recording.accountSid, recording.sid);
+    if (!path || recording.status === 'in-progress') return null;
+    const size = await stat(path).then((s) => s.size, () => null);
+    if (size === null) return null;
+    if (format === 'wav') return { contentType: 'audio/x-wav', length: size, body: createReadStream(path) };
+    const mp3 = await (this.deps.transcoder ?? ffmpegTranscoder())(path, format);
+    return { contentType: 'audio/mpeg', length: mp3.length, body: mp3 };
+  }
+
   /** `RecordingUrl` and `media_url`: absolute, without an extension (the media is WAV). */
   mediaUrl(recording: Pick<RecordingRecord, 'accountSid' | 'sid'>): string {
-    return `${this.deps.publicUrl()}/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.sid}`;
+    return `${this.deps.publicUrl()}${accountPath(recording.accountSid)}/Recordings/${recording.sid}`;
   }
 
   /** Creates the Recording (`in-progress`) and makes room for its file. */

@@ -2,7 +2,7 @@ import type { CallCommand, CallUpdate, LegEndReason } from '../domain/call-comma
 import { canTransition, InvalidTransition, isTerminal, type CallEvent, type CallStatus } from '../domain/call-status.js';
 import type { CallConfig, CallRecord } from '../domain/call.js';
 import { newSid } from '../domain/sid.js';
-import { TwilioError } from '../domain/errors.js';
+import { INTERNAL_FAILURE, TwilioError, type ErrorCode } from '../domain/errors.js';
 import type { Carrier, Leg, LegListener } from '../ports/carrier.js';
 import type { CallEvents } from '../ports/call-events.js';
 import type { Clock, Timer } from '../ports/clock.js';
@@ -33,9 +33,6 @@ export interface SessionDeps {
   /** Called once, after the call reached a terminal status and was saved. */
   released(session: CallSession): void;
 }
-
-/** Carrier problems and our own failures: Twilio's "internal failure" (docs/errors.md). */
-const INTERNAL_FAILURE = 12400;
 
 /** Messages only the session itself (or its carrier leg) sends; not part of the public command set. */
 type Internal =
@@ -117,7 +114,7 @@ export class CallSession implements LegListener {
   ended(reason: LegEndReason, sipResponseCode?: number): void { this.mailbox.post({ type: 'leg-ended', reason, sipResponseCode }); }
   digits(digits: string): void { this.input.deliver({ kind: 'digits', digits }); }
   speech(text: string, confidence: number): void { this.input.deliver({ kind: 'speech', text, confidence }); }
-  notice(code: number, message: string): void { this.notify({ code, level: 1, message }); }
+  notice(code: ErrorCode, message: string): void { this.notify({ code, level: 1, message }); }
 
   private async handle(message: Message): Promise<void> {
     try {

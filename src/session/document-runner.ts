@@ -1,4 +1,6 @@
-import type { CallRecord, HttpMethod } from '../domain/call.js';
+import type { CallRecord } from '../domain/call.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import { parseTwiml } from '../twiml/parse-twiml.js';
@@ -26,7 +28,7 @@ export interface DocumentSource {
 export type { TwimlFetcher };
 
 export interface NotificationInput {
-  code: number;
+  code: ErrorCode;
   message: string;
   level: 0 | 1;
   requestUrl?: string;
@@ -95,7 +97,7 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
 }
 
 type FetchOutcome = { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean };
-type VerbsEnd = ProgramEnd | FetchOutcome | { type: 'error'; code: number; message: string };
+type VerbsEnd = ProgramEnd | FetchOutcome | Extract<VerbOutcome, { type: 'error' }>;
 
 /**
  * The request a verb still makes once its call has ended (`<Record>`'s action after a hangup):
@@ -157,7 +159,7 @@ async function loadDocument(env: ProgramEnv, source: DocumentSource, signal: Abo
   return fallback.ok ? fallback.document : null;
 }
 
-type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: number };
+type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: ErrorCode };
 
 /** One TwiML request; every failure becomes a Notification on the call (11200, 12100, …). */
 async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<Attempt> {

@@ -8,8 +8,9 @@ import type { SipAddress, SipHeader, SipRequest, SipResponse } from './message/t
 import type { InviteServerTransaction } from './transaction/invite-server-transaction.js';
 import type { ServerTransaction } from './transaction/transaction-layer.js';
 import { doubled, Timers } from './transaction/timers.js';
-import type { Dialog } from './ua-api.js';
-import { ALLOWED_METHODS, resolveHop, type UaContext } from './ua-context.js';
+import { resolveHop } from './sip-endpoints.js';
+import { ALLOWED_METHODS, type Dialog } from './ua-api.js';
+import type { UaContext } from './ua-context.js';
 
 type EndReason = 'bye' | 'ack-timeout' | 'failed';
 

@@ -1,5 +1,7 @@
-import { formatUri, parseUri } from './message/uri.js';
-import type { SipUri } from './message/types.js';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { SipAddress, SipUri } from './message/types.js';
+import { formatUri, parseUri, uriHost } from './message/uri.js';
 
 /** A SIP trunk that outbound calls to phone numbers go through (`--sip-trunk`). */
 export interface SipTrunk {
@@ -37,7 +39,7 @@ export function endpointOf(uri: SipUri): string {
   const phone = phoneNumberOf(uri.user);
   if (phone) return phone;
   if (uri.scheme !== 'sip' && uri.scheme !== 'sips') return formatUri(uri);
-  return `${uri.scheme}:${uri.user ? `${uri.user}@` : ''}${uri.host.includes(':') ? `[${uri.host}]` : uri.host}`;
+  return `${uri.scheme}:${uri.user ? `${uri.user}@` : ''}${uriHost(uri.host)}`;
 }
 
 /** `+15005550006` or `15005550006` → `+15005550006`; anything else → undefined. */
@@ -60,4 +62,13 @@ export function sipTargetFor(to: string, trunk: SipTrunk | undefined): SipUri | 
     return { scheme: 'sip', user: to, host: trunk.host, port: trunk.port, params: {}, headers: {} };
   }
   return undefined;
+}
+
+/** A SIP URI to a UDP address (RFC 3263 reduced to A records): `maddr` overrides the host; port defaults to 5060. */
+export async function resolveHop(uri: SipUri): Promise<SipAddress> {
+  const host = uri.params.maddr ?? uri.host;
+  const port = uri.port ?? 5060;
+  if (isIP(host)) return { address: host, port };
+  const resolved = await lookup(host);
+  return { address: resolved.address, port };
 }

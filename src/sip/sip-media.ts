@@ -1,4 +1,5 @@
 import { beep } from '../audio/tones.js';
+import type { ErrorCode } from '../domain/errors.js';
 import type { CallRecording, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { Tts } from '../ports/tts.js';
@@ -22,7 +23,7 @@ export interface SipMediaHost {
   /** Whether a verb listens for the caller's keys. */
   listenForTones(on: boolean): void;
   /** A warning Notification on the call (the Media port has no other way to report one). */
-  notice(code: number, message: string): void;
+  notice(code: ErrorCode, message: string): void;
   /** Registers `reject` to be called when the call ends; returns the unregister function. */
   onEnd(reject: (error: Error) => void): () => void;
 }

@@ -3,6 +3,9 @@ import type { SipLogger } from './logger.js';
 import type { SipHeader, SipRequest, SipResponse, SipAddress, SipUri } from './message/types.js';
 import type { SipTransport } from './transport/transport.js';
 
+/** Methods we implement, advertised in Allow (RFC 3261 §20.5). */
+export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
+
 /** How the SIP user agent is wired (see `SipUserAgent`). */
 export interface UserAgentOptions {
   /** A started UdpTransport (any SipTransport with close(), so tests can use a fake); close() closes it. */

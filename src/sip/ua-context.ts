@@ -1,21 +1,30 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
-import type { CallDialog } from './call-dialog.js';
 import type { SipLogger } from './logger.js';
 import { parseNameAddr } from './message/fields.js';
 import { getHeader } from './message/headers.js';
-import type { SipAddress, SipHeader, SipRequest, SipUri } from './message/types.js';
-import { newBranch, type TransactionLayer } from './transaction/transaction-layer.js';
+import type { SipAddress, SipHeader, SipRequest } from './message/types.js';
+import { uriHost } from './message/uri.js';
+import { resolveHop } from './sip-endpoints.js';
+import { newBranch, type ServerTransaction, type TransactionLayer } from './transaction/transaction-layer.js';
+import { ALLOWED_METHODS } from './ua-api.js';
 
-/** Methods we implement, advertised in Allow (RFC 3261 §20.5). */
-export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
+/**
+ * A dialog as the UA's dialog table knows it: found by its id (RFC 3261 §12), handed the
+ * in-dialog requests and ACKs, hung up on close. An interface, so the table does not import
+ * the dialog class that imports this context.
+ */
+export interface TableDialog {
+  readonly state: { readonly id: string };
+  receiveRequest(request: SipRequest, tx: ServerTransaction): void;
+  receiveAck(ack: SipRequest): void;
+  bye(): Promise<void>;
+}
 
 /** What the pieces of the user agent share: the transaction layer, identity and dialog table. */
 export class UaContext {
   readonly contact: string;
-  private readonly dialogs = new Map<string, CallDialog>();
+  private readonly dialogs = new Map<string, TableDialog>();
 
   constructor(
     readonly layer: TransactionLayer,
@@ -25,7 +34,7 @@ export class UaContext {
     readonly port: number,
     readonly userAgentName: string,
   ) {
-    this.contact = `<sip:switchboard@${host.includes(':') ? `[${host}]` : host}:${port}>`;
+    this.contact = `<sip:switchboard@${uriHost(host)}:${port}>`;
   }
 
   /** Headers on everything we originate: Contact, Allow, User-Agent. */
@@ -39,24 +48,23 @@ export class UaContext {
 
   /** Puts a fresh top Via (new branch, rport requested per RFC 3581) on a request we send. */
   stampVia(request: SipRequest, branch: string = newBranch()): SipRequest {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    request.headers.unshift({ name: 'Via', value: `SIP/2.0/UDP ${host}:${this.port};branch=${branch};rport` });
+    request.headers.unshift({ name: 'Via', value: `SIP/2.0/UDP ${uriHost(this.host)}:${this.port};branch=${branch};rport` });
     return request;
   }
 
-  addDialog(dialog: CallDialog): void {
+  addDialog(dialog: TableDialog): void {
     this.dialogs.set(dialog.state.id, dialog);
   }
 
-  removeDialog(dialog: CallDialog): void {
+  removeDialog(dialog: TableDialog): void {
     if (this.dialogs.get(dialog.state.id) === dialog) this.dialogs.delete(dialog.state.id);
   }
 
-  findDialog(id: string): CallDialog | undefined {
+  findDialog(id: string): TableDialog | undefined {
     return this.dialogs.get(id);
   }
 
-  allDialogs(): CallDialog[] {
+  allDialogs(): TableDialog[] {
     return [...this.dialogs.values()];
   }
 }
@@ -74,13 +82,4 @@ export function newTag(): string {
 export function nextHopOf(request: SipRequest): Promise<SipAddress> {
   const route = getHeader(request.headers, 'Route');
   return resolveHop(route ? parseNameAddr(route).uri : request.uri);
-}
-
-/** A SIP URI to a UDP address (RFC 3263 reduced to A records): `maddr` overrides the host; port defaults to 5060. */
-export async function resolveHop(uri: SipUri): Promise<SipAddress> {
-  const host = uri.params.maddr ?? uri.host;
-  const port = uri.port ?? 5060;
-  if (isIP(host)) return { address: host, port };
-  const resolved = await lookup(host);
-  return { address: resolved.address, port };
 }

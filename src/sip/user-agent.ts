@@ -7,8 +7,8 @@ import type { SipAddress, SipRequest, SipResponse } from './message/types.js';
 import { OutgoingInviteHandle } from './outgoing-invite.js';
 import { InviteServerTransaction } from './transaction/invite-server-transaction.js';
 import { TransactionLayer, type ServerTransaction, type TransactionCore } from './transaction/transaction-layer.js';
-import type { IncomingInvite, OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest, UserAgentOptions } from './ua-api.js';
-import { ALLOWED_METHODS, UaContext } from './ua-context.js';
+import { ALLOWED_METHODS, type IncomingInvite, type OutgoingInvite, type OutgoingInviteListener, type OutgoingInviteRequest, type UserAgentOptions } from './ua-api.js';
+import { UaContext } from './ua-context.js';
 
 export type { Dialog, IncomingInvite, OutgoingInvite, OutgoingInviteListener, OutgoingInviteRequest, UserAgentOptions } from './ua-api.js';
 

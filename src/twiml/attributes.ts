@@ -1,4 +1,5 @@
-import type { HttpMethod } from '../domain/call.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { TwimlWarning } from './verbs.js';
 
 /**
@@ -15,7 +16,7 @@ export interface AttributeSpec<F> {
   /** Attribute name, case-sensitive as in TwiML. */
   name: string;
   /** Twilio warning code for an invalid value. */
-  code: number;
+  code: ErrorCode;
   fallback: F;
 }
 
@@ -51,7 +52,7 @@ export function readEnum<T extends string, F>(attrs: Attrs, spec: AttributeSpec<
 }
 
 /** `method="GET|POST"` (TwiML default POST everywhere, twiml-voice.md §1); `get` is accepted as GET. */
-export function readMethod(attrs: Attrs, verb: string, code: number, warn: Warn): HttpMethod {
+export function readMethod(attrs: Attrs, verb: string, code: ErrorCode, warn: Warn): HttpMethod {
   return readEnum(attrs, { verb, name: 'method', code, fallback: 'POST' as const }, ['GET', 'POST'] as const, warn);
 }
 

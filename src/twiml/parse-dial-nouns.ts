@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { ErrorCode } from '../domain/errors.js';
 import { readEnum, readInteger, readMethod, readText, type Warn } from './attributes.js';
 import { clip, textContent } from './content.js';
 import type { DialClient, DialNumber, DialRoom, DialSip, DialTargetCommon } from './verbs.js';
@@ -174,7 +175,7 @@ const CHILD_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;
  * `methodCode` is the noun's "invalid method" warning (13221 Number, 13241 Sip; Client has
  * none of its own, so 13210, `<Dial>`'s). Bad events are 21626, the REST API's code for them.
  */
-function readCommon(attrs: Attrs, noun: string, methodCode: number, warn: Warn): DialTargetCommon {
+function readCommon(attrs: Attrs, noun: string, methodCode: ErrorCode, warn: Warn): DialTargetCommon {
   return {
     url: readText(attrs, 'url', null),
     method: readMethod(attrs, noun, methodCode, warn),

@@ -1,4 +1,5 @@
-import type { HttpMethod } from '../domain/call.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { RecordingEvent } from '../domain/recording.js';
 
 /**
@@ -89,7 +90,7 @@ export interface RecordVerb {
 
 /** A problem found while reading a document: a warning (13xxx, 12200) the call survives. */
 export interface TwimlWarning {
-  code: number;
+  code: ErrorCode;
   message: string;
 }
 
@@ -106,7 +107,7 @@ export interface TwimlDocument {
  * is not this: it is an UnsupportedVerb, which fails only when reached.
  */
 export class TwimlError extends Error {
-  constructor(readonly code: 12100 | 12102 | 12200, message: string) {
+  constructor(readonly code: ErrorCode & (12100 | 12102 | 12200), message: string) {
     super(message);
   }
 }

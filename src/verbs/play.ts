@@ -1,3 +1,4 @@
+import { isErrorCode } from '../domain/errors.js';
 import type { PlayVerb } from '../twiml/verbs.js';
 import { loopCount, NEXT, type VerbContext, type VerbOutcome } from './verb-context.js';
 
@@ -17,7 +18,7 @@ export async function runPlay(verb: PlayVerb, ctx: VerbContext): Promise<VerbOut
       if (ctx.signal.aborted) throw error;
       // A carrier may say which Twilio error it was (13420 not audio, 12400 no decoder…).
       const code = (error as { code?: unknown }).code;
-      ctx.warn(typeof code === 'number' ? code : 11200, `Play: could not play ${verb.url}: ${(error as Error).message}`);
+      ctx.warn(isErrorCode(code) ? code : 11200, `Play: could not play ${verb.url}: ${(error as Error).message}`);
       return NEXT;
     }
   }

@@ -1,4 +1,6 @@
-import type { CallRecord, HttpMethod } from '../domain/call.js';
+import type { CallRecord } from '../domain/call.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { CallEvent } from '../domain/call-status.js';
 import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
@@ -20,7 +22,7 @@ export interface VerbContext {
   /** A verb's URL made absolute against the current document's; null when it cannot be (twiml-voice.md §1). */
   resolveUrl(url: string): string | null;
   /** Records a warning (Twilio Notification, log level 1) on the call; the verb goes on. */
-  warn(code: number, message: string): void;
+  warn(code: ErrorCode, message: string): void;
   /** The call running the verb, as it is now. */
   call(): CallRecord;
   /** Answers the call if it is not yet (for a verb that answers late: `<Dial answerOnBridge>`). */
@@ -96,7 +98,7 @@ export type VerbOutcome =
   | { type: 'fetch'; url: string; method: HttpMethod; params: Record<string, string>; afterHangup?: boolean }
   | { type: 'hangup' }
   | { type: 'reject'; reason: 'busy' | 'rejected' }
-  | { type: 'error'; code: number; message: string };
+  | { type: 'error'; code: ErrorCode; message: string };
 
 /**
  * When a verb needs the call answered (twiml-voice.md §1: any verb but `<Reject>` answers an

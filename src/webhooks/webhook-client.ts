@@ -2,7 +2,7 @@ import type { FetchTwimlOptions, TwimlFetchErrorCode, TwimlFetchResult, TwimlFet
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Agent, request, type Dispatcher } from 'undici';
-import type { HttpMethod } from '../domain/call.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import { signTwilioRequest } from './signature.js';
 
 /** Largest TwiML document accepted; a bigger one is error 11750 (webhooks.md §1, "body > 64 kB"). */

@@ -1,7 +1,6 @@
 import { rfc2822 } from '../../domain/dates.js';
 import type { RecordingRecord } from '../../domain/recording.js';
-
-const base = (accountSid: string) => `/2010-04-01/Accounts/${accountSid}`;
+import { accountPath as base } from '../../domain/api-paths.js';
 
 /** The fields a Recording shows both at the account level and under its call. */
 function commonFields(r: RecordingRecord): Record<string, unknown> {

@@ -1,9 +1,9 @@
 import type { CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
 import { rfc2822 } from '../../domain/dates.js';
 import { formatEndpoint } from '../../domain/phone-format.js';
+import { accountPath as base } from '../../domain/api-paths.js';
 
 const date = (ms: number | null) => (ms === null ? null : rfc2822(ms));
-const base = (accountSid: string) => `/2010-04-01/Accounts/${accountSid}`;
 
 /** Sub-resources listed on every Call (calls-api.md §6 `subresource_uris`). */
 const CALL_SUBRESOURCES: [string, string][] = [

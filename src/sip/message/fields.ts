@@ -5,7 +5,7 @@
 import { fail } from './errors.js';
 import { endOfQuoted, formatParams, isLws, isTokenChar, parseGenericParams, quote, skipLws, unquote } from './lex.js';
 import type { CSeq, NameAddr, Via } from './types.js';
-import { formatUri, parseUri } from './uri.js';
+import { formatUri, parseUri, uriHost } from './uri.js';
 
 /**
  * `"Display" <uri>;params`, `Display <uri>;params` or a bare addr-spec. In the bare form every
@@ -103,7 +103,7 @@ export function parseVia(text: string): Via {
 }
 
 export function formatVia(via: Via): string {
-  const host = via.host.indexOf(':') >= 0 ? `[${via.host}]` : via.host;
+  const host = uriHost(via.host);
   const port = via.port === undefined ? '' : `:${via.port}`;
   return `SIP/2.0/${via.transport} ${host}${port}${formatParams(via.params)}`;
 }

@@ -144,7 +144,7 @@ export function formatUri(uri: SipUri): string {
     if (uri.password !== undefined) out += ':' + escapePart(uri.password, PASSWORD_CHARS);
     out += '@';
   }
-  out += uri.host.indexOf(':') >= 0 ? `[${uri.host}]` : uri.host;
+  out += uriHost(uri.host);
   if (uri.port !== undefined) out += ':' + uri.port;
   for (const [name, value] of Object.entries(uri.params)) {
     out += ';' + escapePart(name, PARAM_CHARS) + (value === null ? '' : '=' + escapePart(value, PARAM_CHARS));
@@ -154,4 +154,13 @@ export function formatUri(uri: SipUri): string {
     out += '?' + headers.map(([n, v]) => escapePart(n, HEADER_CHARS) + '=' + escapePart(v, HEADER_CHARS)).join('&');
   }
   return out;
+}
+
+/**
+ * A host as a SIP URI or Via writes it: an IPv6 literal in brackets (RFC 3261 §25.1
+ * `IPv6reference`, from RFC 2732), a hostname or IPv4 address as is. Hosts are kept unbracketed
+ * everywhere else, so this is the one place the brackets are added.
+ */
+export function uriHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { decodeG711, encodeG711, silenceByte, type G711PayloadType } from './g711.js';
+import { decodeG711, encodeG711, silenceByte, type G711PayloadType } from '../../audio/g711.js';
 import { InbandDtmfDetector } from './goertzel.js';
 import type { PacedStream, Pacer } from './pacer.js';
 import { EventDigitSource, FRAME_SAMPLES, PcmSource, SlotFrame, renderInbandDigits, type FrameSource } from './play-sources.js';

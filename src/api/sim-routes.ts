@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../api/auth.js';
+import type { Authenticator } from './auth.js';
 import type { CallService } from '../calls/call-service.js';
 import { badRequest, notFound, TwilioError, type ErrorCode } from '../domain/errors.js';
 import { isE164 } from '../domain/phone-format.js';
-import type { PhoneConfig, SimNetwork } from './sim-network.js';
+import type { PhoneConfig, SimNetwork } from '../simnet/sim-network.js';
 
 type CallParams = { Params: { callSid: string } };
 
