@@ -85,10 +85,10 @@ describe('parseTwiml: real verbs Switchboard does not run fail only when reached
     }
   });
 
-  it('reads <Dial> in full, reporting its warnings, but does not run it until its runner exists', () => {
+  it('reads <Dial> in full as a verb to run, reporting its warnings', () => {
     const d = doc('<Say>Connecting you</Say><Dial timeout="abc">+15551234567</Dial>');
-    assert.deepEqual(d.verbs.map((v) => v.kind), ['Say', 'Unsupported']);
-    assert.equal(d.verbs[1]!.kind === 'Unsupported' && d.verbs[1]!.code, 12200);
+    assert.deepEqual(d.verbs.map((v) => v.kind), ['Say', 'Dial']);
+    assert.equal(d.verbs[1]!.kind === 'Dial' && d.verbs[1]!.timeoutSec, 30);
     assert.deepEqual(codes(d), [13212]);
   });
 
