@@ -46,7 +46,8 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
   app.put<{ Params: { number: string } }>('/sim/v1/phones/:number', async (request) => {
     await auth.authenticate(request);
     const number = request.params.number.trim();
-    if (!isE164(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number`);
+    // A `<Dial><Client>` identity is a phone like any number on the simulated network.
+    if (!isE164(number) && !/^client:[^\s]+$/.test(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number or a client:identity`);
     const { answer = 'answer', answerAfterMs } = body(request);
     if (answerAfterMs !== undefined && typeof answerAfterMs !== 'number') throw badRequest(undefined, 'answerAfterMs must be a number of milliseconds');
     simulate(() => sim.configurePhone(number, { answer, answerAfterMs } as PhoneConfig));
