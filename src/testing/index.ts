@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startSwitchboard, type Switchboard } from '../app.js';
 import { isTerminal, type CallStatus } from '../domain/call-status.js';
 import type { CallRecord } from '../domain/call.js';
-import type { HeardEntry } from '../simnet/sim-call.js';
-import type { PhoneConfig } from '../simnet/sim-network.js';
+import type { HeardEntry } from '../simnet/call-log.js';
+import type { PhoneConfig } from '../simnet/phone-config.js';
 
 export type { CallRecord, HeardEntry, PhoneConfig };
 
