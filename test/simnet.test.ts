@@ -71,6 +71,10 @@ runCarrierContract('SimNetwork on a ManualClock', () => {
     placeInbound: (from, to) => network.placeInbound(from, to),
     farEndHangup: (callSid) => network.hangup(callSid),
     audio: { url: `${base}/hello.wav`, ms: 1500 },
+    bridge: {
+      press: async (callSid, digits) => assert.ok(network.pressDigits(callSid, digits), `call ${callSid} takes keys`),
+      digitsHeard: async (callSid) => (network.heard(callSid)?.heard ?? []).flatMap((e) => (e.kind === 'digits' ? [e.digits!] : [])).join(''),
+    },
   };
 });
 
