@@ -2,12 +2,13 @@ import type { CallRecording, FarEndSignal, Media, MediaJoin, RecordRequest, Reco
 import type { Clock, Timer } from '../ports/clock.js';
 import { canLegTransition, InvalidLegTransition, type LegLifecycle, type LegState } from '../ports/leg-state.js';
 import type { Tts } from '../ports/tts.js';
-import { WAV_SAMPLE_RATE, writeWav } from '../recordings/wav-file.js';
+import { writeWav } from '../recordings/wav-file.js';
 import type { CallLog, HeardKind } from './call-log.js';
 import { SimRecording } from './sim-recording.js';
 import { BEEP_MS, sayDurationMs, TONE_MS_PER_KEY, WAIT_MS } from './sim-timing.js';
 
-export { BEEP_MS, SAY_MIN_MS, SAY_MS_PER_CHAR, sayDurationMs, TONE_MS_PER_KEY, WAIT_MS } from './sim-timing.js';
+/** Kept for test/record-verb-parts.test.ts, which imports it from here; new code uses sim-timing.ts. */
+export { sayDurationMs } from './sim-timing.js';
 
 /** Length of audio, as SimNetwork's `fetchAudio` option reports it. */
 export type FetchAudio = (url: string, signal: AbortSignal) => Promise<{ ms: number }>;
@@ -33,6 +34,9 @@ export interface SimMediaLeg {
 export function legIsUp(state: LegState): boolean {
   return state === 'answered' || state === 'bridged' || state === 'held';
 }
+
+/** `FarEndSignal` audio is 8 kHz PCM (ports/carrier.ts). */
+const SAMPLES_PER_MS = 8;
 
 /** What a join, tap or ringback on a leg that has ended returns: there is nothing to stop. */
 const CLOSED: MediaJoin = { close() {} };
@@ -105,7 +109,7 @@ export class SimMedia implements Media {
     if (state === 'ended' || state === 'dialing') return;
     const now = this.leg.network.clock.now();
     if (signal.kind === 'audio') {
-      if (signal.pcm.length > 0) this.leg.log.addAudio(now, (signal.pcm.length * 1000) / WAV_SAMPLE_RATE, fromCallSid);
+      if (signal.pcm.length > 0) this.leg.log.addAudio(now, signal.pcm.length / SAMPLES_PER_MS, fromCallSid);
     } else {
       this.leg.log.addCrossed(now, signal, fromCallSid);
     }
