@@ -6,7 +6,7 @@ import { recordingListener, runCarrierContract } from '../src/ports/carrier.cont
 import { ManualClock } from '../src/ports/manual-clock.js';
 import { SystemClock } from '../src/ports/system-clock.js';
 import { AudioFetchError, fetchAudioLength, wavDurationMs } from '../src/simnet/audio-length.js';
-import { CallLog } from '../src/simnet/sim-call.js';
+import { CallLog } from '../src/simnet/call-log.js';
 import { SimNetwork } from '../src/simnet/sim-network.js';
 
 /** A PCM WAV: 8 kHz, 16-bit mono (16000 bytes/s), optionally with a LIST chunk before `data`. */
@@ -71,6 +71,10 @@ runCarrierContract('SimNetwork on a ManualClock', () => {
     placeInbound: (from, to) => network.placeInbound(from, to),
     farEndHangup: (callSid) => network.hangup(callSid),
     audio: { url: `${base}/hello.wav`, ms: 1500 },
+    bridge: {
+      press: async (callSid, digits) => assert.ok(network.pressDigits(callSid, digits), `call ${callSid} takes keys`),
+      digitsHeard: async (callSid) => (network.heard(callSid)?.heard ?? []).flatMap((e) => (e.kind === 'digits' ? [e.digits!] : [])).join(''),
+    },
   };
 });
 

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
+import { newSid } from '../src/domain/sid.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../src/testing/index.js';
 import { TwimlApp } from './helpers/twiml-app.js';
 
@@ -9,8 +14,14 @@ describe('switchboard/testing', () => {
   let sb: TestSwitchboard;
   let app: TwimlApp;
   let client: ReturnType<typeof twilio>;
+  let dataDir: string;
+  /** A second connection to the server's database, to place child calls as a <Dial> would. */
+  let store: SqliteStore;
   before(async () => {
-    sb = await startTestSwitchboard();
+    dataDir = await mkdtemp(join(tmpdir(), 'switchboard-testing-'));
+    sb = await startTestSwitchboard({ dataDir });
+    store = new SqliteStore(join(dataDir, 'switchboard.db'));
+    await store.migrate();
     client = twilio(sb.accountSid, sb.authToken);
     client.api.baseUrl = sb.url;
     app = await TwimlApp.start();
@@ -19,8 +30,10 @@ describe('switchboard/testing', () => {
       .route('/choice', (r) => `<Response><Say>${r.params.Digits === '1' ? 'Connecting you to sales' : 'Sorry'}</Say></Response>`);
   });
   after(async () => {
+    await store.close();
     await sb.close();
     await app.close();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('scripts an IVR test: the caller hears the menu, presses 1, and hears the sales message', async () => {
@@ -52,6 +65,29 @@ describe('switchboard/testing', () => {
     const call = await client.calls.create({ to: '+14155550103', from: '+15005550006', twiml: '<Response><Hangup/></Response>' });
     await sb.waitForCall(call.sid);
     assert.throws(() => sb.call(call.sid).press('1'), /is not live and answered/);
+  });
+
+  it('finds the children of a call in the order they were placed, by index or by number', async () => {
+    const parent = await client.calls.create({ to: '+14155550104', from: '+15005550006', twiml: '<Response><Pause length="30"/></Response>' });
+    const found = sb.waitForChild(parent.sid, { to: 'client:alice' });
+    const record = await sb.waitForCall(parent.sid, 'in-progress');
+    const children: string[] = [];
+    for (const to of ['+14155550105', 'client:alice']) {
+      const child = { ...record, sid: newSid('CA'), parentCallSid: parent.sid, to, direction: 'outbound-dial' as const, status: 'queued' as const };
+      await store.saveCall(child);
+      children.push(child.sid);
+    }
+    assert.equal(await found, children[1]);
+    assert.equal(await sb.waitForChild(parent.sid), children[0]);
+    assert.equal(await sb.waitForChild(parent.sid, { index: 1 }), children[1]);
+    await assert.rejects(sb.waitForChild(parent.sid, { index: 2, timeoutMs: 50 }), /has 2 child call\(s\), not 3/);
+    sb.call(parent.sid).hangup();
+  });
+
+  it('scripts a client identity like a phone number', async () => {
+    sb.phone('client:alice', { answer: 'busy' });
+    const call = await client.calls.create({ to: 'client:alice', from: '+15005550006', twiml: '<Response><Say>Hi</Say></Response>' });
+    assert.equal((await sb.waitForCall(call.sid)).status, 'busy');
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runBridgeCases, type BridgeHarness } from './carrier-bridge.contract.js';
 import type { Carrier, InboundOffer, Leg, LegListener } from './carrier.js';
 
 /** How a far-end phone answers, in the contract's own terms (an adapter maps it to its peers). */
@@ -25,6 +26,8 @@ export interface CarrierHarness {
   farEndHangup(callSid: string): boolean | Promise<boolean>;
   /** A URL `play()` can fetch and its length in ms; the play case is skipped without one. */
   audio?: { url: string; ms: number };
+  /** Present when the adapter can show what crosses a bridge; the bridge cases run only then. */
+  bridge?: BridgeHarness;
   close?(): void | Promise<void>;
 }
 
@@ -61,7 +64,11 @@ const nextSid = () => 'CA' + (++sidCounter).toString(16).padStart(32, '0');
  *   made that change itself. Only the far end or the network ends a call with `ended(reason)`;
  * - inbound legs start ringing at `attach` (no `ringing()` callback either);
  * - media resolves after its length, rejects at once with the signal's reason when aborted,
- *   and rejects when the call is over.
+ *   and rejects when the call is over;
+ * - bridges (issue 7, when the harness has `bridge`): keys cross a `bridgeMedia` join both ways
+ *   and still reach the pressing leg's own listener (a parent's `hangupOnStar`, dial.md); a
+ *   closed join, tap or ringback stops and leaves the leg playing media; a leg's end does not
+ *   make closing its join throw.
  */
 export function runCarrierContract(name: string, make: () => CarrierHarness | Promise<CarrierHarness>): void {
   const test = (title: string, body: (h: CarrierHarness) => Promise<void>, skip?: (h: CarrierHarness) => string | undefined) =>
@@ -108,7 +115,6 @@ export function runCarrierContract(name: string, make: () => CarrierHarness | Pr
 
   const signal = () => new AbortController().signal;
   const voice = { voice: 'alice', language: 'en-US' };
-
   describe(`Carrier contract: ${name}`, () => {
     test('dial returns the leg at once and reports nothing before returning', async (h) => {
       await h.configurePhone(TO, { answer: 'busy' });
@@ -339,5 +345,7 @@ export function runCarrierContract(name: string, make: () => CarrierHarness | Pr
       });
       await assert.rejects(h.placeInbound(FROM, TO), /no such number/);
     });
+
+    runBridgeCases(test, answered);
   });
 }

@@ -1,28 +1,45 @@
-import type { CallRecording, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
-import type { Timer } from '../ports/clock.js';
+import type { CallRecording, FarEndSignal, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
+import type { Clock, Timer } from '../ports/clock.js';
+import { canLegTransition, InvalidLegTransition, type LegLifecycle, type LegState } from '../ports/leg-state.js';
+import type { Tts } from '../ports/tts.js';
 import { writeWav } from '../recordings/wav-file.js';
-import type { HeardEntry, SimCall } from './sim-call.js';
+import type { CallLog, HeardKind } from './call-log.js';
 import { SimRecording } from './sim-recording.js';
+import { BEEP_MS, sayDurationMs, TONE_MS_PER_KEY, WAIT_MS } from './sim-timing.js';
 
-/**
- * Simulated speaking rate: about 65 ms per character (roughly 150 words a minute, the pace of
- * Twilio's voices), never under 400 ms, so even "Hi" takes a noticeable moment.
- */
-export const SAY_MS_PER_CHAR = 65;
-/** Shortest simulated `<Say>`, in ms. */
-export const SAY_MIN_MS = 400;
-/** One DTMF key: tone plus inter-digit gap, as `sendDigits`/`<Play digits>` send them. */
-export const TONE_MS_PER_KEY = 100;
-/** `w` waits half a second and `W` a whole second (twiml-voice.md, `<Play digits>`). */
-export const WAIT_MS = { w: 500, W: 1000 } as const;
+/** Kept for test/record-verb-parts.test.ts, which imports it from here; new code uses sim-timing.ts. */
+export { sayDurationMs } from './sim-timing.js';
 
-/** `<Record playBeep>`: half a second of 1 kHz before recording starts. */
-export const BEEP_MS = 500;
+/** Length of audio, as SimNetwork's `fetchAudio` option reports it. */
+export type FetchAudio = (url: string, signal: AbortSignal) => Promise<{ ms: number }>;
 
-/** Simulated duration of `<Say>` text, in call-time ms. */
-export function sayDurationMs(text: string): number {
-  return Math.max(SAY_MIN_MS, SAY_MS_PER_CHAR * text.length);
+/** The network side media needs: one object shared by every call. */
+export interface SimMediaNetwork {
+  readonly clock: Clock;
+  /** Renders what the phone says into recordings; without one, its speech records as silence. */
+  readonly tts?: Tts;
+  readonly fetchAudio: FetchAudio;
 }
+
+/** The leg a SimMedia plays to, as media sees it (a SimCall). */
+export interface SimMediaLeg {
+  readonly callSid: string;
+  readonly log: CallLog;
+  /** Media checks the leg's state; a join moves it between `answered` and `bridged`. */
+  readonly lifecycle: LegLifecycle;
+  readonly network: SimMediaNetwork;
+}
+
+/** Whether the far end has picked up (answered, bridged or held) and hears what is played. */
+export function legIsUp(state: LegState): boolean {
+  return state === 'answered' || state === 'bridged' || state === 'held';
+}
+
+/** `FarEndSignal` audio is 8 kHz PCM (ports/carrier.ts). */
+const SAMPLES_PER_MS = 8;
+
+/** What a join, tap or ringback on a leg that has ended returns: there is nothing to stop. */
+const CLOSED: MediaJoin = { close() {} };
 
 const DIGITS = /^[0-9*#A-DwW]*$/;
 const RUNS = /[0-9*#A-D]+|[wW]+/g;
@@ -41,13 +58,76 @@ export class SimMedia implements Media {
   /** Recordings running on this call: they hear what the phone sends. */
   private recordings: Set<SimRecording> | undefined;
 
-  constructor(private readonly call: SimCall) {}
+  /** Where what this phone sends goes besides recordings: a joined leg's feed, and taps. */
+  private outlets: Set<(signal: FarEndSignal) => void> | undefined;
+  /** Joins, taps and ringback running on this leg: the call's end closes them. */
+  private links: Set<MediaJoin> | undefined;
 
-  // Media joins are being built (issue 7); until then a bridge cannot start on this leg.
-  join(): MediaJoin | null { throw new Error('media joins are not built yet'); }
-  tap(): MediaJoin { throw new Error('media joins are not built yet'); }
-  feed(): void { throw new Error('media joins are not built yet'); }
-  ringback(): MediaJoin { throw new Error('media joins are not built yet'); }
+  constructor(private readonly leg: SimMediaLeg) {}
+
+  /**
+   * Two simulated legs join at log level: while joined, what one phone says or presses is in
+   * the other's heard log with `fromCallSid`, and both legs are `bridged`. A leg of another
+   * kind gets null, so `bridgeMedia` links it through tap/feed. A leg that has ended gets a
+   * join with nothing to stop (the bridge is over anyway); one that is not answered, or is
+   * already bridged, is a bug in the caller and throws InvalidLegTransition.
+   */
+  join(other: Media): MediaJoin | null {
+    if (!(other instanceof SimMedia)) return null;
+    if (other === this) throw new Error(`Call ${this.leg.callSid} cannot be joined to itself`);
+    const legs = [this.leg.lifecycle, other.leg.lifecycle];
+    if (legs.some((leg) => leg.state === 'ended')) return CLOSED;
+    // Both or neither: a leg that cannot be bridged leaves the other as it was.
+    for (const leg of legs) if (!canLegTransition(leg.state, 'bridged')) throw new InvalidLegTransition(leg.state, 'bridged');
+    for (const leg of legs) leg.to('bridged');
+    const toOther = (signal: FarEndSignal) => other.feed(signal, this.leg.callSid);
+    const toThis = (signal: FarEndSignal) => this.feed(signal, other.leg.callSid);
+    this.outlet(toOther);
+    other.outlet(toThis);
+    return SimMedia.link([this, other], () => {
+      this.outlets?.delete(toOther);
+      other.outlets?.delete(toThis);
+      for (const leg of legs) if (leg.state === 'bridged') leg.to('answered');
+    });
+  }
+
+  /** Hands what this phone says (`speech`) and presses (`digits`) to `sink` until closed. */
+  tap(sink: (signal: FarEndSignal) => void): MediaJoin {
+    if (this.leg.lifecycle.state === 'ended') return CLOSED;
+    const own = (signal: FarEndSignal) => sink(signal); // a sink tapped twice is two taps
+    this.outlet(own);
+    return SimMedia.link([this], () => this.outlets?.delete(own));
+  }
+
+  /**
+   * What the far end of `fromCallSid` sent is heard here: words and keys as `speech`/`digits`
+   * entries, audio frames as `audio` entries (consecutive frames coalesce, see CallLog).
+   * Nothing is heard on a leg that has not started or has ended.
+   */
+  feed(signal: FarEndSignal, fromCallSid: string): void {
+    const state = this.leg.lifecycle.state;
+    if (state === 'ended' || state === 'dialing') return;
+    const now = this.leg.network.clock.now();
+    if (signal.kind === 'audio') {
+      if (signal.pcm.length > 0) this.leg.log.addAudio(now, signal.pcm.length / SAMPLES_PER_MS, fromCallSid);
+    } else {
+      this.leg.log.addCrossed(now, signal, fromCallSid);
+    }
+  }
+
+  /**
+   * Ringback while a dialled leg rings (dial.md §3.5): a `ringback` entry added as it starts,
+   * its `ms` filled in when it stops. A ringing inbound leg hears it too (early media, for
+   * `answerOnBridge`). Simnet does not model the cadence, so `tone` changes nothing heard.
+   */
+  ringback(_tone: string | null): MediaJoin {
+    const state = this.leg.lifecycle.state;
+    if (state === 'ended' || state === 'dialing') return CLOSED;
+    const { clock } = this.leg.network;
+    const startedAt = clock.now();
+    const played = this.leg.log.addRingback(startedAt);
+    return SimMedia.link([this], () => played(Math.round(clock.callTimeSince(startedAt))));
+  }
 
   async say(text: string, _options: SayOptions, signal: AbortSignal): Promise<void> {
     this.assertLive(signal);
@@ -61,7 +141,7 @@ export class SimMedia implements Media {
     let ms = this.lastAudio?.url === url ? this.lastAudio.ms : undefined;
     if (ms === undefined) {
       try {
-        ({ ms } = await this.call.host.fetchAudio(url, signal));
+        ({ ms } = await this.leg.network.fetchAudio(url, signal));
       } catch (err) {
         // A fetch may reject with its own AbortError; the port promises the signal's reason.
         if (signal.aborted) throw signal.reason;
@@ -97,7 +177,7 @@ export class SimMedia implements Media {
     // A Pause may come before answer (it delays answering an inbound call, twiml-voice.md
     // <Pause>): the caller hears ringing then, not silence, so it is waited but not logged.
     this.assertLive(signal, true);
-    if (this.call.state === 'answered') this.hear('pause', ms);
+    if (legIsUp(this.leg.lifecycle.state)) this.hear('pause', ms);
     await this.wait(ms, signal);
   }
 
@@ -116,7 +196,7 @@ export class SimMedia implements Media {
         throw error;
       }
     }
-    const recording = new SimRecording(this.call.host.clock, this.call.host.tts, request.path, request);
+    const recording = new SimRecording(this.leg.network.clock, this.leg.network.tts, request.path, request);
     // A finishOnKey and a redirect both end the recording here; the verb tells them apart.
     const stop = () => recording.end('finished');
     request.stop.addEventListener('abort', stop, { once: true });
@@ -136,8 +216,8 @@ export class SimMedia implements Media {
   }
 
   startCallRecording(path: string): CallRecording {
-    const recording = new SimRecording(this.call.host.clock, this.call.host.tts, path, { maxLengthMs: 0, silenceTimeoutMs: 0 });
-    if (this.call.state === 'ended') recording.end('hangup');
+    const recording = new SimRecording(this.leg.network.clock, this.leg.network.tts, path, { maxLengthMs: 0, silenceTimeoutMs: 0 });
+    if (this.leg.lifecycle.state === 'ended') recording.end('hangup');
     else (this.recordings ??= new Set()).add(recording);
     return {
       stop: async () => {
@@ -148,35 +228,64 @@ export class SimMedia implements Media {
     };
   }
 
-  /** The phone said `text`: recordings running now hear it. */
+  /** The phone said `text`: recordings running now hear it, and so do a joined leg and taps. */
   farEndSpoke(text: string): void {
     for (const recording of this.recordings ?? []) recording.speak(text);
+    this.send({ kind: 'speech', text });
   }
 
-  /** The phone pressed keys: recordings running now hear the tones. */
+  /** The phone pressed keys: recordings running now hear the tones, and so do a joined leg and taps. */
   farEndPressed(digits: string): void {
     for (const recording of this.recordings ?? []) recording.press(digits);
+    this.send({ kind: 'digits', digits });
   }
 
-  /** Rejects everything in flight; called once by the call as it ends. */
+  /** Rejects everything in flight and closes joins, taps and ringback; called once by the call as it ends. */
   close(): void {
     for (const recording of this.recordings ?? []) recording.end('hangup');
+    for (const link of this.links ?? []) link.close();
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return;
-    const error = new Error(`Call ${this.call.callSid} has ended`);
+    const error = new Error(`Call ${this.leg.callSid} has ended`);
     for (const wait of pending) wait.settle(error);
+  }
+
+  /**
+   * A running link on `media`, tracked by each so the call's end closes it; `stop` runs once,
+   * whichever closes it first.
+   */
+  private static link(media: SimMedia[], stop: () => void): MediaJoin {
+    let open = true;
+    const link: MediaJoin = {
+      close() {
+        if (!open) return;
+        open = false;
+        for (const one of media) one.links?.delete(link);
+        stop();
+      },
+    };
+    for (const one of media) (one.links ??= new Set()).add(link);
+    return link;
+  }
+
+  private outlet(sink: (signal: FarEndSignal) => void): void {
+    (this.outlets ??= new Set()).add(sink);
+  }
+
+  private send(signal: FarEndSignal): void {
+    for (const sink of this.outlets ?? []) sink(signal);
   }
 
   private assertLive(signal: AbortSignal, ringingIsFine = false): void {
     if (signal.aborted) throw signal.reason;
-    const state = this.call.state;
-    if (state === 'ended') throw new Error(`Call ${this.call.callSid} has ended`);
-    if (state !== 'answered' && !ringingIsFine) throw new Error(`Call ${this.call.callSid} is not answered`);
+    const state = this.leg.lifecycle.state;
+    if (state === 'ended') throw new Error(`Call ${this.leg.callSid} has ended`);
+    if (!legIsUp(state) && !ringingIsFine) throw new Error(`Call ${this.leg.callSid} is not answered`);
   }
 
-  private hear(kind: HeardEntry['kind'], ms: number, text?: string, url?: string): void {
-    this.call.log.add(this.call.host.clock.now(), kind, ms, text, url);
+  private hear(kind: HeardKind, ms: number, text?: string, url?: string): void {
+    this.leg.log.add(this.leg.network.clock.now(), kind, ms, text, url);
   }
 
   private wait(ms: number, signal: AbortSignal): Promise<void> {
@@ -184,7 +293,7 @@ export class SimMedia implements Media {
       if (signal.aborted) return reject(signal.reason);
       const wait = new MediaWait(signal, resolve, reject, (w) => this.pending?.delete(w));
       (this.pending ??= new Set()).add(wait);
-      wait.timer = this.call.host.clock.setTimer(ms, () => wait.settle());
+      wait.timer = this.leg.network.clock.setTimer(ms, () => wait.settle());
       signal.addEventListener('abort', wait, { once: true });
     });
   }

@@ -2,19 +2,14 @@ import type { Carrier, DialRequest, InboundHandler, InboundOffer, Leg, LegListen
 import type { Clock } from '../ports/clock.js';
 import type { Tts } from '../ports/tts.js';
 import { fetchAudioLength } from './audio-length.js';
-import { CallLog, SimCall, type FetchAudio, type HeardLog, type SimCallHost } from './sim-call.js';
+import type { CallLog, HeardLog } from './call-log.js';
+import { PHONE_ANSWERS, type PhoneBehaviour, type PhoneConfig } from './phone-config.js';
+import { SimCall, type SimCallHost } from './sim-call.js';
+import type { FetchAudio } from './sim-media.js';
 
-export type { FetchAudio, HeardEntry, HeardLog } from './sim-call.js';
-
-/** `answer` picks up, `busy` returns busy at once, `no-answer` rings until the timeout, `fail` cannot be reached. */
-export const PHONE_ANSWERS = ['answer', 'busy', 'no-answer', 'fail'] as const;
-
-/** How a simulated phone responds when called (design.md: scripted virtual phones). */
-export interface PhoneConfig {
-  answer: (typeof PHONE_ANSWERS)[number];
-  /** For `answer`: how long it rings first, in call-time ms. Default 1000 (one ring). */
-  answerAfterMs?: number;
-}
+export type { HeardEntry, HeardLog } from './call-log.js';
+export { PHONE_ANSWERS, type PhoneConfig } from './phone-config.js';
+export type { FetchAudio } from './sim-media.js';
 
 export interface SimNetworkOptions {
   /** Every ring, answer and audio length is timed on this clock. */
@@ -42,7 +37,7 @@ const DEFAULT_ANSWER_AFTER_MS = 1000;
  * hold no reference to the session.
  */
 export class SimNetwork implements Carrier {
-  private readonly phones = new Map<string, Required<PhoneConfig>>();
+  private readonly phones = new Map<string, PhoneBehaviour>();
   private readonly live = new Map<string, SimCall>();
   private readonly ended = new Map<string, CallLog>();
   private readonly keepEndedCalls: number;
@@ -62,7 +57,10 @@ export class SimNetwork implements Carrier {
     };
   }
 
-  /** Scripts the phone at `number` for calls dialled from now on. */
+  /**
+   * Scripts the phone at `number` for calls dialled from now on. Any name a call can be dialled
+   * to is a phone: an E.164 number or a client identity such as `client:alice` (issue 7).
+   */
   configurePhone(number: string, config: PhoneConfig): void {
     if (!PHONE_ANSWERS.includes(config.answer)) throw new RangeError(`answer must be one of ${PHONE_ANSWERS.join(', ')}, not "${config.answer}"`);
     const answerAfterMs = config.answerAfterMs ?? DEFAULT_ANSWER_AFTER_MS;
@@ -71,7 +69,7 @@ export class SimNetwork implements Carrier {
   }
 
   /** How the phone at `number` behaves; a number never configured answers after one ring. */
-  phone(number: string): Required<PhoneConfig> {
+  phone(number: string): PhoneBehaviour {
     return { ...(this.phones.get(number) ?? { answer: 'answer', answerAfterMs: DEFAULT_ANSWER_AFTER_MS }) };
   }
 

@@ -2,7 +2,7 @@ import type { RecordResult } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { Tts } from '../ports/tts.js';
 import { WAV_SAMPLE_RATE, writeWav } from '../recordings/wav-file.js';
-import { sayDurationMs, TONE_MS_PER_KEY } from './sim-media.js';
+import { sayDurationMs, TONE_MS_PER_KEY } from './sim-timing.js';
 
 /** The voice a simulated phone speaks with when a Tts renders it. */
 const PHONE_VOICE = { voice: 'man', language: 'en-US' } as const;

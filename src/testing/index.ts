@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startSwitchboard, type Switchboard } from '../app.js';
 import { isTerminal, type CallStatus } from '../domain/call-status.js';
 import type { CallRecord } from '../domain/call.js';
-import type { HeardEntry } from '../simnet/sim-call.js';
-import type { PhoneConfig } from '../simnet/sim-network.js';
+import type { HeardEntry } from '../simnet/call-log.js';
+import type { PhoneConfig } from '../simnet/phone-config.js';
 
 export type { CallRecord, HeardEntry, PhoneConfig };
 
@@ -18,9 +18,13 @@ export interface TestSwitchboardOptions {
 
 /** The far end of one call on the simulated network, scripted from a test. */
 export interface FarEnd {
-  /** Everything the far end heard so far, oldest first. */
+  /**
+   * Everything the far end heard so far, oldest first: what the app played (`say`, `play`,
+   * `tone`, …) and, while bridged by a `<Dial>`, what the other leg's phone said (`speech`) or
+   * pressed (`digits`) with its `fromCallSid`, SIP audio (`audio`), and `ringback`.
+   */
   heard(): HeardEntry[];
-  /** The words of every `<Say>` heard so far. */
+  /** The words of every `<Say>` the app played to this phone so far. */
   said(): string[];
   /** Presses DTMF keys; throws when the call is not answered. */
   press(digits: string): void;
@@ -50,8 +54,24 @@ export interface TestSwitchboard {
    * Rejects after `timeoutMs` of real time.
    */
   waitForCall(callSid: string, status?: CallStatus, timeoutMs?: number): Promise<CallRecord>;
+  /**
+   * Resolves with the SID of a child call of `parentSid` (a call a `<Dial>` placed: listed with
+   * `ParentCallSid`) once it exists. `index` counts the children in the order they were placed
+   * (default 0, the first); with `to`, only children dialled to `to` count. Rejects after
+   * `timeoutMs` of real time.
+   */
+  waitForChild(parentSid: string, options?: ChildQuery): Promise<string>;
   /** Stops the server and removes the temporary data directory. */
   close(): Promise<void>;
+}
+
+export interface ChildQuery {
+  /** Only children dialled to this number or `client:` identity. */
+  to?: string;
+  /** Which child, in the order they were placed; default 0. */
+  index?: number;
+  /** Default 10,000 ms of real time. */
+  timeoutMs?: number;
 }
 
 /** Starts Switchboard for a test: a free port on 127.0.0.1, no logs, compressed time. */
@@ -66,6 +86,7 @@ export async function startTestSwitchboard(options: TestSwitchboardOptions = {})
     call: (callSid) => farEnd(server, callSid),
     dialIn: (from, to) => server.sim.placeInbound(from, to),
     waitForCall: (callSid, status, timeoutMs = 10_000) => waitForCall(server, callSid, status, timeoutMs),
+    waitForChild: (parentSid, query = {}) => waitForChild(server, parentSid, query),
     async close() {
       await server.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -89,11 +110,36 @@ function farEnd(server: Switchboard, callSid: string): FarEnd {
 }
 
 async function waitForCall(server: Switchboard, callSid: string, status: CallStatus | undefined, timeoutMs: number): Promise<CallRecord> {
+  return poll(
+    () => server.calls.fetch(server.accountSid, callSid),
+    (call) => (status ? call.status === status : isTerminal(call.status)),
+    (call) => `Call ${callSid} is ${call.status}, not ${status ?? 'ended'}, after ${timeoutMs} ms`,
+    timeoutMs,
+  );
+}
+
+/** Children are listed newest first, like every Calls list; `index` counts from the oldest. */
+async function waitForChild(server: Switchboard, parentSid: string, query: ChildQuery): Promise<string> {
+  const { to, index = 0, timeoutMs = 10_000 } = query;
+  if (!Number.isInteger(index) || index < 0) throw new RangeError(`index must be a whole number >= 0, not ${index}`);
+  // Fails at once with the API's own error when the parent is not a call of this account.
+  await server.calls.fetch(server.accountSid, parentSid);
+  const children = await poll(
+    async () => (await server.calls.list({ accountSid: server.accountSid, parentCallSid: parentSid, to }, { limit: Math.max(1000, index + 1) })).reverse(),
+    (found) => found.length > index,
+    (found) => `Call ${parentSid} has ${found.length} child call(s)${to ? ` to ${to}` : ''}, not ${index + 1}, after ${timeoutMs} ms`,
+    timeoutMs,
+  );
+  return children[index].sid;
+}
+
+/** Reads until `done`, every 5 ms of real time; rejects with `failure` of the last read after `timeoutMs`. */
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, failure: (value: T) => string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const call = await server.calls.fetch(server.accountSid, callSid);
-    if (status ? call.status === status : isTerminal(call.status)) return call;
-    if (Date.now() > deadline) throw new Error(`Call ${callSid} is ${call.status}, not ${status ?? 'ended'}, after ${timeoutMs} ms`);
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(failure(value));
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
