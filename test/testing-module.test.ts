@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
-import { newSid } from '../src/domain/sid.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../src/testing/index.js';
 import { TwimlApp } from './helpers/twiml-app.js';
 
@@ -15,13 +13,9 @@ describe('switchboard/testing', () => {
   let app: TwimlApp;
   let client: ReturnType<typeof twilio>;
   let dataDir: string;
-  /** A second connection to the server's database, to place child calls as a <Dial> would. */
-  let store: SqliteStore;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'switchboard-testing-'));
     sb = await startTestSwitchboard({ dataDir });
-    store = new SqliteStore(join(dataDir, 'switchboard.db'));
-    await store.migrate();
     client = twilio(sb.accountSid, sb.authToken);
     client.api.baseUrl = sb.url;
     app = await TwimlApp.start();
@@ -30,7 +24,6 @@ describe('switchboard/testing', () => {
       .route('/choice', (r) => `<Response><Say>${r.params.Digits === '1' ? 'Connecting you to sales' : 'Sorry'}</Say></Response>`);
   });
   after(async () => {
-    await store.close();
     await sb.close();
     await app.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -67,21 +60,23 @@ describe('switchboard/testing', () => {
     assert.throws(() => sb.call(call.sid).press('1'), /is not live and answered/);
   });
 
-  it('finds the children of a call in the order they were placed, by index or by number', async () => {
-    const parent = await client.calls.create({ to: '+14155550104', from: '+15005550006', twiml: '<Response><Pause length="30"/></Response>' });
-    const found = sb.waitForChild(parent.sid, { to: 'client:alice' });
-    const record = await sb.waitForCall(parent.sid, 'in-progress');
-    const children: string[] = [];
-    for (const to of ['+14155550105', 'client:alice']) {
-      const child = { ...record, sid: newSid('CA'), parentCallSid: parent.sid, to, direction: 'outbound-dial' as const, status: 'queued' as const };
-      await store.saveCall(child);
-      children.push(child.sid);
-    }
-    assert.equal(await found, children[1]);
-    assert.equal(await sb.waitForChild(parent.sid), children[0]);
-    assert.equal(await sb.waitForChild(parent.sid, { index: 1 }), children[1]);
+  it('finds the children a <Dial> placed, in order, by index or by number, and hears the bridge', async () => {
+    sb.phone('+14155550105', { answer: 'no-answer' });
+    const parent = await client.calls.create({
+      to: '+14155550104', from: '+15005550006',
+      twiml: '<Response><Dial><Number>+14155550105</Number><Client>alice</Client></Dial></Response>',
+    });
+    const alice = await sb.waitForChild(parent.sid, { to: 'client:alice' });
+    assert.equal((await sb.waitForCall(alice, 'in-progress')).to, 'client:alice');
+    const first = await sb.waitForChild(parent.sid);
+    assert.equal((await client.calls(first).fetch()).to, '+14155550105');
+    assert.equal(await sb.waitForChild(parent.sid, { index: 1 }), alice);
     await assert.rejects(sb.waitForChild(parent.sid, { index: 2, timeoutMs: 50 }), /has 2 child call\(s\), not 3/);
+    await sb.waitForCall(first, 'canceled');
+    sb.call(alice).say('Alice here');
+    await waitUntil(() => sb.call(parent.sid).heard().some((e) => e.kind === 'speech' && e.text === 'Alice here'));
     sb.call(parent.sid).hangup();
+    assert.equal((await sb.waitForCall(alice)).status, 'completed');
   });
 
   it('scripts a client identity like a phone number', async () => {
