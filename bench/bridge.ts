@@ -10,6 +10,8 @@
  *
  *   BENCH_BRIDGE_STEPS=50,100,200,300   concurrency steps
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { fmt, notes, rows } from './report.js';
 import { JITTER_TARGET_MS, measureRelay, SETTLE_MS, WINDOW_MS, type RelayStep, type RelayUnderTest } from './relay-step.js';
 import { pcmuSdp, Rtpengine, rtpengineRelay, rtpengineVersion, sdpPort } from './rtpengine.js';
@@ -104,8 +106,16 @@ const figure = (s: RelayStep) =>
   `${fmt(s.cpuUsPerPacket, 1)} µs/packet (CPU ${fmt(s.relayCpuPercent)}%), jitter ${jitter(s)}, rx ${fmt(s.window.received)} of ${fmt(s.expected)}` +
   (s.silentLegs > 0 ? `, ${s.silentLegs} silent streams` : '') + (s.window.lateness.p99 > GENERATOR_LATE_MS ? `, generator late p99 ${fmt(s.window.lateness.p99, 1)} ms` : '');
 
+/** rtpengine's version, installing it first (scripts/install-bench-peers.sh) when it is missing. */
+function ensureRtpengine(): string | null {
+  if (rtpengineVersion()) return rtpengineVersion();
+  log('bridge-relay: rtpengine missing, running scripts/install-bench-peers.sh');
+  spawnSync(fileURLToPath(new URL('../scripts/install-bench-peers.sh', import.meta.url)), { stdio: ['ignore', 2, 2] });
+  return rtpengineVersion();
+}
+
 export async function benchBridgeRelay(): Promise<void> {
-  const version = rtpengineVersion();
+  const version = ensureRtpengine();
   const results: StepResult[] = STEPS.map((calls) => ({ calls }));
   let skip: string | undefined;
   const engine = version ? await Rtpengine.start({ portMin: 42000, portMax: 49999 }) : undefined;
