@@ -8,8 +8,9 @@
  * machine line, one markdown table and its notes. Exit code: 0 all targets met, 1 a target
  * missed, 2 the run failed.
  *
- *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency   run a subset
- *   (the SIP rows, bench/sip.ts, need sipp; without it they are skipped with a note)
+ *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup   run a subset
+ *   (the SIP rows, bench/sip.ts, need sipp; without it they are skipped with a note; bridge-relay,
+ *   bench/bridge.ts, installs rtpengine with scripts/install-bench-peers.sh when it is missing)
  *   BENCH_CPU_PROF=/some/dir                  write a .cpuprofile per Switchboard child
  */
 import { performance } from 'node:perf_hooks';
@@ -19,6 +20,8 @@ import { fmt, kb, measureBackgroundCpu, ms, notes, printTable, rows } from './re
 import type { MemoryReading } from './server-child.js';
 import { benchSipConcurrency, benchSipRate } from './sip.js';
 import { sippInstalled } from './sip-support.js';
+import { benchBridgeRelay } from './bridge.js';
+import { benchDialSetup } from './dial-setup.js';
 
 const WARMUP_MS = 1000;
 const FETCH_ROUNDS = 5;
@@ -32,7 +35,7 @@ const MEMORY_CALLS = 10_000;
 /** The simulated phone answers one ring (1 s at time scale 1) after the dial. */
 const ANSWER_WAIT_MS = 1500;
 /** Whole run; a hung step fails the run instead of hanging it. */
-const RUN_TIMEOUT_MS = 540_000;
+const RUN_TIMEOUT_MS = 720_000;
 
 const PAUSE = '<Response><Pause length="3600"/></Response>';
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -304,7 +307,7 @@ async function benchMemory(): Promise<void> {
 }
 
 /** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
-const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   await measureBackgroundCpu(1000);
@@ -325,6 +328,8 @@ async function main(): Promise<void> {
       if (only.has('sip-concurrency')) await benchSipConcurrency();
     }
   }
+  if (only.has('bridge-relay')) await benchBridgeRelay();
+  if (only.has('dial-setup')) await benchDialSetup();
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
   printTable();
 }
