@@ -64,4 +64,21 @@ describe('<Dial record>', () => {
       }
     });
   }
+
+  it('Record=true on a call that dials records the called party too', async () => {
+    const to = number();
+    h.app.route('/rec-whole', `<Response><Dial>${to}</Dial></Response>`).route('/whole-status', '<Response/>');
+    const parent = await h.client.calls.create({
+      to: number(), from: '+15005550006', url: `${h.app.url}/rec-whole`, record: true, recordingStatusCallback: `${h.app.url}/whole-status`,
+    });
+    const [child] = await eventually(() => h.client.calls.list({ parentCallSid: parent.sid }), (list) => list.length === 1);
+    await eventually(() => h.sim('GET', `/sim/v1/calls/${parent.sid}`), (r) => r.body.heard.some((e: any) => e.kind === 'ringback' && e.ms !== undefined));
+    // Only the called party speaks: without its side the recording would hold silence only.
+    await h.sim('POST', `/sim/v1/calls/${child.sid}/speech`, { text: 'This is the called party speaking for a while' });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.client.calls(parent.sid).update({ status: 'completed' });
+    const status = await h.app.waitFor('/whole-status', (r) => r.params.CallSid === parent.sid, 10_000);
+    assert.equal(status.params.RecordingStatus, 'completed');
+    assert.ok(Number(status.params.RecordingDuration) >= 1);
+  });
 });

@@ -57,6 +57,8 @@ export class SimMedia implements Media {
   private lastAudio: { url: string; ms: number } | undefined;
   /** Recordings running on this call: they hear what the phone sends. */
   private recordings: Set<SimRecording> | undefined;
+  /** The whole-call ones among them (`Record=true`): they also hear what this leg is fed. */
+  private callRecordings: Set<SimRecording> | undefined;
 
   /** Where what this phone sends goes besides recordings: a joined leg's feed, and taps. */
   private outlets: Set<(signal: FarEndSignal) => void> | undefined;
@@ -112,6 +114,11 @@ export class SimMedia implements Media {
       if (signal.pcm.length > 0) this.leg.log.addAudio(now, signal.pcm.length / SAMPLES_PER_MS, fromCallSid);
     } else {
       this.leg.log.addCrossed(now, signal, fromCallSid);
+      // A whole-call recording holds both directions: while bridged, the other party too.
+      for (const recording of this.callRecordings ?? []) {
+        if (signal.kind === 'speech') recording.speak(signal.text);
+        else recording.press(signal.digits);
+      }
     }
   }
 
@@ -218,10 +225,14 @@ export class SimMedia implements Media {
   startCallRecording(path: string): CallRecording {
     const recording = new SimRecording(this.leg.network.clock, this.leg.network.tts, path, { maxLengthMs: 0, silenceTimeoutMs: 0 });
     if (this.leg.lifecycle.state === 'ended') recording.end('hangup');
-    else (this.recordings ??= new Set()).add(recording);
+    else {
+      (this.recordings ??= new Set()).add(recording);
+      (this.callRecordings ??= new Set()).add(recording);
+    }
     return {
       stop: async () => {
         this.recordings?.delete(recording);
+        this.callRecordings?.delete(recording);
         recording.end('finished');
         return { durationMs: await recording.write() };
       },
