@@ -22,13 +22,16 @@ export interface ChildSessionHandle {
 /**
  * The tie between a child call's session and the `<Dial>` that placed it: the session reports
  * here (`connected`, `left`), the verb listens and drives the child through it. Each report is
- * made at most once, and none after the child left.
+ * made at most once, and none after the child left; a listener that comes after the child left
+ * is told so at once.
  */
 export class ChildLink implements DialedCall {
   private listener: DialedCallListener | null = null;
   private phaseValue: ChildPhase = 'ringing';
   /** A report made before the verb listened (a child can fail at once): replayed on listen. */
   private backlog: ((listener: DialedCallListener) => void)[] = [];
+  /** How it left, once it has: told again to a listener that comes later (the verb re-listens at the bridge). */
+  private leaving: ((listener: DialedCallListener) => void) | null = null;
 
   constructor(private readonly session: ChildSessionHandle) {}
 
@@ -45,8 +48,10 @@ export class ChildLink implements DialedCall {
   }
 
   listen(listener: DialedCallListener): void {
+    const replayed = this.backlog.splice(0);
     this.listener = listener;
-    for (const report of this.backlog.splice(0)) report(listener);
+    for (const report of replayed) report(listener);
+    if (this.leaving && !replayed.includes(this.leaving)) this.leaving(listener);
   }
 
   snapshot(): CallRecord {
@@ -78,7 +83,8 @@ export class ChildLink implements DialedCall {
   left(reason: 'ended' | 'redirected', call: CallRecord): void {
     if (this.phaseValue === 'free') return;
     this.phaseValue = 'free';
-    this.report((l) => l.left(reason, call));
+    this.leaving = (l) => l.left(reason, call);
+    this.report(this.leaving);
   }
 
   private report(report: (listener: DialedCallListener) => void): void {
