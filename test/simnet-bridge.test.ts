@@ -114,22 +114,29 @@ describe('Simulated legs joined by a bridge', () => {
     assert.equal(a.leg.state, 'answered');
   });
 
-  it('record on each leg only what that leg\'s own phone sends', async () => {
+  it('a <Record> on a leg keeps only its own phone; a whole-call recording holds both sides of the bridge', async () => {
     const { clock, sim, bridged } = network();
     const { a, b } = await bridged();
     const dir = await mkdtemp(join(tmpdir(), 'simnet-bridge-'));
     try {
-      const onA = a.leg.media.startCallRecording(join(dir, 'a.wav'));
-      const onB = b.leg.media.startCallRecording(join(dir, 'b.wav'));
+      const stop = new AbortController();
+      const recordOnB = b.leg.media.record(
+        { path: join(dir, 'b-record.wav'), maxLengthMs: 10_000, silenceTimeoutMs: 0, stop: stop.signal, beep: false },
+        new AbortController().signal,
+      );
+      const wholeA = a.leg.media.startCallRecording(join(dir, 'a.wav'));
+      const wholeB = b.leg.media.startCallRecording(join(dir, 'b.wav'));
       sim.pressDigits(a.callSid, '1');
       await clock.advance(500);
-      await Promise.all([onA.stop(), onB.stop()]);
+      stop.abort();
+      await Promise.all([wholeA.stop(), wholeB.stop(), recordOnB]);
       const loud = async (name: string) => {
         const wav = await readFile(join(dir, name));
         return new Int16Array(wav.buffer, wav.byteOffset + 44, (wav.length - 44) / 2).some((sample) => sample !== 0);
       };
       assert.equal(await loud('a.wav'), true, 'the pressing phone\'s leg records its tone');
-      assert.equal(await loud('b.wav'), false, 'the other leg records only its own, silent, phone');
+      assert.equal(await loud('b.wav'), true, 'the other leg\'s whole-call recording holds the other party too');
+      assert.equal(await loud('b-record.wav'), false, 'a <Record> on the other leg records only its own, silent, phone');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
