@@ -33,7 +33,7 @@ const CLOSED: MediaJoin = { close() {} };
  */
 export class SipJoins {
   private readonly sinks = new Set<(signal: FarEndSignal) => void>();
-  /** Fed speech plays in the order it was said, whatever each render takes. */
+  /** Fed speech and keys, chained so they play in order. */
   private speech: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: JoinHost) {}
@@ -98,9 +98,12 @@ export class SipJoins {
     const stream = this.host.currentStream();
     if (!stream) return;
     if (signal.kind === 'audio') return stream.feed(signal.pcm);
-    if (signal.kind === 'digits') return void stream.playDigits(signal.digits, UNTIL_CLOSED).catch(() => undefined);
-    const rendered = this.host.tts.render(signal.text, FED_VOICE, UNTIL_CLOSED);
-    this.speech = this.speech.then(() => rendered.then((pcm) => stream.play(pcm, UNTIL_CLOSED))).catch(() => undefined);
+    // Keys and speech play in the order they were sent, whatever each render takes.
+    const play =
+      signal.kind === 'digits'
+        ? () => stream.playDigits(signal.digits, UNTIL_CLOSED)
+        : ((rendered) => () => rendered.then((pcm) => stream.play(pcm, UNTIL_CLOSED)))(this.host.tts.render(signal.text, FED_VOICE, UNTIL_CLOSED));
+    this.speech = this.speech.then(play).catch(() => undefined);
   }
 
   /**
