@@ -23,8 +23,11 @@ export interface SipCarrierOptions extends SipLegHost {
  */
 export class SipCarrier implements Carrier {
   private inboundHandler: InboundHandler | undefined;
+  /** What every leg shares, with the live legs by SID (a `<Dial>` child is placed beside its parent). */
+  private readonly host: SipLegHost;
 
   constructor(private readonly options: SipCarrierOptions) {
+    this.host = { ...options, legs: new Map() };
     options.ua.onInvite((invite) => this.offerInbound(invite));
   }
 
@@ -38,11 +41,13 @@ export class SipCarrier implements Carrier {
     if (client) return dialClient(this.options, client, request, listener);
     const target = sipTargetFor(request.to, this.options.trunk);
     if (!target) throw new Error(`${request.to} has no SIP route`);
-    const leg = new SipLeg(this.options, request.callSid, 'outbound', listener);
+    const leg = new SipLeg(this.host, request.callSid, 'outbound', listener);
     const trunk = this.options.trunk;
     const auth = request.sipAuth ?? (trunk?.username ? { username: trunk.username, password: trunk.password ?? '' } : undefined);
+    // Both legs of a bridge on one media worker, so RTP is relayed there without a thread hop.
+    const near = request.nearCallSid === undefined ? undefined : this.host.legs?.get(request.nearCallSid)?.nearStream();
     // No event can reach the listener before dial() returns: every one waits for real I/O.
-    leg.start(target, request, request.from, auth);
+    leg.start(target, request, request.from, auth, near);
     return leg;
   }
 
@@ -59,7 +64,7 @@ export class SipCarrier implements Carrier {
     const handler = this.inboundHandler;
     if (!handler) return invite.reject(503, 'Service Unavailable');
     invite.progress(180);
-    const offer = new SipOffer(this.options, invite);
+    const offer = new SipOffer(this.host, invite);
     handler(offer).catch((error: unknown) => {
       if (offer.leg) offer.leg.hangup();
       const status = error instanceof TwilioError && error.status === 404 ? 404 : 500;

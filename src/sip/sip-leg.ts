@@ -1,10 +1,13 @@
 import type { DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
+import { LegLifecycle } from '../ports/leg-state.js';
 import type { Tts } from '../ports/tts.js';
 import type { SipLogger } from './logger.js';
 import type { SipUri } from './message/types.js';
 import type { MediaEngine, RtpStream } from './rtp/media-engine.js';
 import { answerOffer, createOffer, readAnswer, type NegotiatedMedia } from './sdp.js';
+import { uriHost } from './message/uri.js';
+import { fromUser, reasonForFailure, sessionIdOf, settleLater, streamParams } from './sip-leg-parts.js';
 import { CARRIER_NOTICE, SipMedia, type AudioSource } from './sip-media.js';
 import type { Dialog, IncomingInvite, OutgoingInvite, SipUserAgent } from './user-agent.js';
 
@@ -18,24 +21,19 @@ export interface SipLegHost {
   readonly log: SipLogger;
   /** Our address in Contact/From and SDP. */
   readonly contactHost: string;
+  /** Live legs by call SID, kept by the carrier to place a `<Dial>` child beside its parent. */
+  readonly legs?: Map<string, SipLeg>;
 }
 
 /**
- * - `starting`: the RTP port is being opened (outbound: before the INVITE goes out);
- * - `ringing`: outbound, a provisional response came; inbound, the INVITE waits for our answer;
- * - `answering`: inbound, `answer()` was called and the 200 OK waits for the RTP port;
- * - `answered`: the dialog is up and RTP flows;
+ * The leg's LegState (ports/leg-state.ts), as SIP sees it:
+ * - `dialing`: outbound, the RTP port is being opened or the INVITE has had no 180/183 yet;
+ * - `ringing`: outbound, a provisional response came; inbound, the INVITE waits for our answer
+ *   (with `answering` set once `answer()` was called and the 200 OK waits for the RTP port);
+ * - `answered`: the dialog is up and RTP flows; `bridged`: its RTP is linked to another leg's;
+ * - `held`: a re-INVITE put the stream on hold (RFC 3264 §8.4), either side's doing;
  * - `ended`: one guarded path into `end()`, so every stop is idempotent.
  */
-type SipLegState = 'starting' | 'ringing' | 'answering' | 'answered' | 'ended';
-
-/** How a final failure response to our INVITE ends the call (issue: failure behaviour). */
-function reasonForFailure(status: number): LegEndReason {
-  if (status === 486 || status === 600) return 'busy';
-  if (status === 603 || status === 480 || status === 487) return 'no-answer';
-  return 'failed';
-}
-
 /**
  * One call leg over SIP: the Leg the session drives, built on the user agent's INVITE
  * transactions and dialog, with a Media port on an RTP stream. The session's own actions
@@ -44,7 +42,11 @@ function reasonForFailure(status: number): LegEndReason {
  */
 export class SipLeg implements Leg {
   readonly media: SipMedia;
-  private state: SipLegState = 'starting';
+  private readonly life: LegLifecycle;
+  /** Inbound: `answer()` was called; the 200 OK goes out once the RTP port is open. */
+  private answering = false;
+  /** Joined to another leg: a resume from hold goes back to `bridged`. */
+  private linked = false;
   private listener: LegListener | undefined;
   private stream: RtpStream | undefined;
   private dialog: Dialog | undefined;
@@ -67,12 +69,16 @@ export class SipLeg implements Leg {
     listener: LegListener,
   ) {
     this.listener = listener;
+    this.life = new LegLifecycle(direction === 'outbound' ? 'dialing' : 'ringing');
+    host.legs?.set(callSid, this);
     this.answeredSignal.promise.catch(() => undefined); // observed through answeredStream()
     this.media = new SipMedia({
       clock: host.clock,
       tts: host.tts,
       audio: host.audio,
       answeredStream: (allowEarly) => this.answeredStream(allowEarly),
+      currentStream: () => (this.isUp() ? this.stream : undefined),
+      bridged: (on) => this.setBridged(on),
       listenForTones: (on) => this.listenForTones(on),
       notice: (code, message) => this.listener?.notice(code, message),
       onEnd: (reject) => this.onEnd(reject),
@@ -83,14 +89,14 @@ export class SipLeg implements Leg {
    * Outbound: opens the RTP port, then sends the INVITE. Runs after `dial()` returned the leg;
    * the ring timeout counts from the dial, not from when the port was ready.
    */
-  start(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth']): void {
-    this.startOutbound(target, request, from, auth).catch((error: unknown) => this.fail(error));
+  start(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth'], near?: RtpStream): void {
+    this.startOutbound(target, request, from, auth, near).catch((error: unknown) => this.fail(error));
   }
 
-  private async startOutbound(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth']): Promise<void> {
+  private async startOutbound(target: SipUri, request: DialRequest, from: string, auth: DialRequest['sipAuth'], near: RtpStream | undefined): Promise<void> {
     this.ringTimer = this.host.clock.setTimer(request.ringTimeoutMs, () => this.ringTimeout());
     try {
-      this.stream = await this.host.engine.openStream(this.streamEvents());
+      this.stream = await this.host.engine.openStream(this.streamEvents(), { near });
     } catch (error) {
       this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: no RTP port for an outbound call');
       return this.end('failed', 503);
@@ -118,7 +124,6 @@ export class SipLeg implements Leg {
 
   private async openInbound(invite: IncomingInvite): Promise<void> {
     this.incoming = invite;
-    this.state = 'ringing';
     invite.onCancel = () => this.safely(() => this.end('remote-hangup', 487));
     try {
       this.stream = await this.host.engine.openStream(this.streamEvents());
@@ -132,20 +137,20 @@ export class SipLeg implements Leg {
   }
 
   answer(): void {
-    if (this.direction !== 'inbound' || this.state !== 'ringing') return;
-    this.state = 'answering';
+    if (this.direction !== 'inbound' || this.life.state !== 'ringing' || this.answering) return;
+    this.answering = true;
     if (this.stream) this.acceptInbound();
   }
 
   reject(reason: 'busy' | 'rejected'): void {
     // <Reject>: busy answers 486, the default rejected answers 603 (issue: verbs on real audio).
-    if (this.direction !== 'inbound' || this.state !== 'ringing') return;
+    if (this.direction !== 'inbound' || this.life.state !== 'ringing' || this.answering) return;
     this.incoming?.reject(reason === 'busy' ? 486 : 603);
     this.end();
   }
 
   hangup(): void {
-    if (this.state === 'ended') return;
+    if (this.isEnded()) return;
     if (this.dialog) void this.dialog.bye();
     else if (this.outgoing) this.outgoing.cancel();
     else this.incoming?.reject(487, 'Request Terminated');
@@ -157,7 +162,7 @@ export class SipLeg implements Leg {
    * rather than hanging, and the process goes on (design.md: no input crashes the process).
    */
   private fail(error: unknown): void {
-    if (this.state === 'ended') return;
+    if (this.isEnded()) return;
     this.host.log.warn({ err: error, callSid: this.callSid }, 'SIP: the call leg failed');
     this.drop(`the call leg failed (${(error as Error).message})`, this.brokenEnd(), 500);
   }
@@ -187,23 +192,34 @@ export class SipLeg implements Leg {
     }
   }
 
-  /** Reads the state afresh after an await (TypeScript narrows it across the await otherwise). */
   private isEnded(): boolean {
-    return this.state === 'ended';
+    return this.life.state === 'ended';
   }
 
+  /** Reads the state afresh after an await (TypeScript narrows it across the await otherwise). */
   private isAnswering(): boolean {
-    return this.state === 'answering';
+    return this.answering && this.life.state === 'ringing';
+  }
+
+  /** The dialog is up (answered, bridged or held): keys count, media may play. */
+  private isUp(): boolean {
+    const state = this.life.state;
+    return state === 'answered' || state === 'bridged' || state === 'held';
+  }
+
+  /** The stream a `<Dial>` child is placed beside (same media worker), while this leg lives. */
+  nearStream(): RtpStream | undefined {
+    return this.isEnded() ? undefined : this.stream;
   }
 
   private provisional(status: number): void {
-    if (this.state !== 'starting' || status < 180) return;
-    this.state = 'ringing';
+    if (this.life.state !== 'dialing' || status < 180) return;
+    this.life.to('ringing');
     this.listener?.ringing();
   }
 
   private accepted(dialog: Dialog, answerSdp: string): void {
-    if (this.state === 'ended') {
+    if (this.isEnded()) {
       // The far end answered as we gave up (a 200 racing our CANCEL): hang it up at once.
       void dialog.bye();
       return;
@@ -237,7 +253,7 @@ export class SipLeg implements Leg {
   /** The dialog is up: wire its events, start RTP, release media waiting for the answer. */
   private connect(dialog: Dialog, media: NegotiatedMedia | undefined): void {
     this.dialog = dialog;
-    this.state = 'answered';
+    this.life.to('answered');
     dialog.onEnded = (why) => this.safely(() => this.end('remote-hangup', why === 'bye' ? 200 : 408));
     dialog.onReinvite = (offer) => (offer === undefined ? createOffer(this.localMedia(true)) : this.reinvite(offer));
     dialog.onAckSdp = (answer) => this.safely(() => {
@@ -261,7 +277,24 @@ export class SipLeg implements Leg {
   private useMedia(media: NegotiatedMedia): void {
     this.negotiated = media;
     this.stream?.configure(streamParams(media));
+    this.followHold(media);
     this.applyToneDetection();
+  }
+
+  /** Hold is a direction other than sendrecv, from either side (RFC 3264 §8.4); resume undoes it. */
+  private followHold(media: NegotiatedMedia): void {
+    const onHold = !media.send || !media.receive;
+    const state = this.life.state;
+    if (onHold && (state === 'answered' || state === 'bridged')) this.life.to('held');
+    else if (!onHold && state === 'held') this.life.to(this.linked ? 'bridged' : 'answered');
+  }
+
+  /** A media join started or stopped on this leg (SipMedia.join). */
+  private setBridged(on: boolean): void {
+    this.linked = on;
+    const state = this.life.state;
+    if (on && state === 'answered') this.life.to('bridged');
+    else if (!on && state === 'bridged') this.life.to('answered');
   }
 
   /**
@@ -274,13 +307,13 @@ export class SipLeg implements Leg {
   }
 
   private applyToneDetection(): void {
-    if (this.state !== 'answered' || !this.negotiated) return;
+    if (!this.isUp() || !this.negotiated) return;
     this.stream?.detectInbandDtmf(this.wantsTones && this.negotiated.telephoneEventPt === undefined);
   }
 
   private ringTimeout(): void {
     this.ringTimer = undefined;
-    if (this.state !== 'starting' && this.state !== 'ringing') return;
+    if (this.life.state !== 'dialing' && this.life.state !== 'ringing') return;
     this.outgoing?.cancel();
     this.end('no-answer', 487);
   }
@@ -288,15 +321,20 @@ export class SipLeg implements Leg {
   private streamEvents() {
     return {
       dtmf: (digit: string) => this.safely(() => {
-        if (this.state === 'answered') this.listener?.digits(digit);
+        if (!this.isUp()) return;
+        this.listener?.digits(digit);
+        this.media.heard({ kind: 'digits', digits: digit });
+      }),
+      audio: (pcm: Int16Array) => this.safely(() => {
+        if (this.isUp()) this.media.heard({ kind: 'audio', pcm });
       }),
       failed: (error: Error) => this.safely(() => {
         // The media worker died: the call has no audio any more, so it ends rather than hangs.
-        if (this.state !== 'ended') this.drop(`the call's media stopped (${error.message})`, this.brokenEnd(), 500);
+        if (!this.isEnded()) this.drop(`the call's media stopped (${error.message})`, this.brokenEnd(), 500);
       }),
       rtpTimeout: () => this.safely(() => {
         // The far end went silent for good (no RTP at all): treat it as gone and hang up.
-        if (this.state === 'answered') this.drop('no RTP received from the far end for too long', 'remote-hangup', 408);
+        if (this.isUp()) this.drop('no RTP received from the far end for too long', 'remote-hangup', 408);
       }),
     };
   }
@@ -308,14 +346,14 @@ export class SipLeg implements Leg {
 
   /** Media waits for an answer the session already gave; before that it may only Pause. */
   private answeredStream(allowEarly: boolean): Promise<RtpStream | undefined> {
-    if (this.state === 'ended') return Promise.reject(new Error('The call is over'));
-    if (this.state === 'answered' || this.state === 'answering') return this.answeredSignal.promise;
+    if (this.isEnded()) return Promise.reject(new Error('The call is over'));
+    if (this.isUp() || this.answering) return this.answeredSignal.promise;
     if (allowEarly) return Promise.resolve(undefined);
     return Promise.reject(new Error('The call is not answered yet'));
   }
 
   private onEnd(reject: (error: Error) => void): () => void {
-    if (this.state === 'ended') {
+    if (this.isEnded()) {
       reject(new Error('The call is over'));
       return () => undefined;
     }
@@ -328,8 +366,8 @@ export class SipLeg implements Leg {
    * or the network ended the call). State first, listener last, so re-entrant calls see `ended`.
    */
   private end(reason?: LegEndReason, sipResponseCode?: number): void {
-    if (this.state === 'ended') return;
-    this.state = 'ended';
+    if (!this.life.tryTo('ended')) return;
+    if (this.host.legs?.get(this.callSid) === this) this.host.legs.delete(this.callSid);
     this.ringTimer?.cancel();
     this.stream?.close();
     const over = new Error('The call is over');
@@ -340,41 +378,4 @@ export class SipLeg implements Leg {
     this.listener = undefined;
     if (reason !== undefined) listener?.ended(reason, sipResponseCode);
   }
-}
-
-function streamParams(media: NegotiatedMedia) {
-  return {
-    remoteAddress: media.remoteAddress, remotePort: media.remotePort, payloadType: media.payloadType,
-    telephoneEventPt: media.telephoneEventPt, send: media.send,
-    // A call on hold (we may not send) expects no RTP either: many phones send none while
-    // holding, and the RTP timeout must not hang them up.
-    receive: media.receive && media.send,
-  };
-}
-
-/**
- * The SIP user part for our From: the caller ID as given, stripped of a `sip:`/`client:` scheme;
- * `anonymous` when nothing is left (RFC 3261 §8.1.1.3 suggests it for an unknown caller).
- */
-function fromUser(from: string): string {
-  const user = from.replace(/^(sips?|client):/i, '').replace(/@.*$/, '');
-  return user ? encodeURIComponent(user).replace(/%2B/gi, '+') : 'anonymous';
-}
-
-/** A host as a SIP URI writes it: IPv6 literals in brackets (RFC 3261 §25.1 `IPv6reference`). */
-function uriHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-/** A stable numeric SDP session id per call (RFC 4566 §5.2 wants an NTP-like number). */
-function sessionIdOf(callSid: string): number {
-  return parseInt(callSid.slice(2, 12), 16);
-}
-
-/** `Promise.withResolvers` (Node 22) for Node 20. */
-function settleLater<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
 }

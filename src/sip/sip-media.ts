@@ -1,9 +1,10 @@
 import { beep } from '../audio/tones.js';
 import type { ErrorCode } from '../domain/errors.js';
-import type { CallRecording, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
+import type { CallRecording, FarEndSignal, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { Tts } from '../ports/tts.js';
 import type { RecordingResult, RtpStream } from './rtp/media-engine.js';
+import { SipJoins, type JoinHost } from './sip-joins.js';
 
 /** Loads `<Play>` audio as 8 kHz PCM (the AudioLoader in src/audio). */
 export interface AudioSource {
@@ -11,7 +12,7 @@ export interface AudioSource {
 }
 
 /** What a SipMedia needs from its leg. */
-export interface SipMediaHost {
+export interface SipMediaHost extends JoinHost {
   readonly clock: Clock;
   readonly tts: Tts;
   readonly audio: AudioSource;
@@ -49,14 +50,33 @@ export const CARRIER_NOTICE = 12400;
 export class SipMedia implements Media {
   /** The call ended while a render was in flight: its failure is the end, not a TTS problem. */
   private ended = false;
+  private readonly joins: SipJoins;
 
-  constructor(private readonly host: SipMediaHost) {}
+  constructor(private readonly host: SipMediaHost) {
+    this.joins = new SipJoins(host);
+  }
 
-  // Media joins are being built (issue 7); until then a bridge cannot start on this leg.
-  join(): MediaJoin | null { throw new Error('media joins are not built yet'); }
-  tap(): MediaJoin { throw new Error('media joins are not built yet'); }
-  feed(): void { throw new Error('media joins are not built yet'); }
-  ringback(): MediaJoin { throw new Error('media joins are not built yet'); }
+  /** A native RTP link when `other` is a SIP leg answered on the same media worker; else null. */
+  join(other: Media): MediaJoin | null {
+    return other instanceof SipMedia ? this.joins.join(other.joins) : null;
+  }
+
+  tap(sink: (signal: FarEndSignal) => void): MediaJoin {
+    return this.joins.tap(sink);
+  }
+
+  feed(signal: FarEndSignal): void {
+    this.joins.feed(signal);
+  }
+
+  ringback(tone: string | null): MediaJoin {
+    return this.joins.ringback(tone);
+  }
+
+  /** What the far end sent (keys, tapped audio), from the leg's stream. */
+  heard(signal: FarEndSignal): void {
+    this.joins.heard(signal);
+  }
 
   async say(text: string, options: SayOptions, signal: AbortSignal): Promise<void> {
     const stream = await this.live(signal);

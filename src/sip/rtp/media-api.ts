@@ -18,6 +18,8 @@ export interface MediaEngineOptions {
 export interface StreamEvents {
   /** A key the phone pressed, from RFC 4733 events or (while detection is on) in-band tones. */
   dtmf(digit: string): void;
+  /** A decoded 20 ms frame of what the phone sent, while the stream is tapped (`tap(true)`). */
+  audio?(pcm: Int16Array): void;
   /** No RTP arrived for `rtpTimeoutMs` while receiving; fires again only after packets resume. */
   rtpTimeout(): void;
   /** The stream's media worker died: no audio flows any more, and nothing will time out. */
@@ -46,8 +48,26 @@ export interface RtpStream {
   /** In-band (Goertzel) detection costs CPU on every packet; switch it on only while collecting digits. */
   detectInbandDtmf(on: boolean): void;
   record(path: string, options: RecordingOptions): RecordingHandle;
+  /**
+   * Links this stream with `other` both ways (a bridge): each packet one receives is sent on the
+   * other at once, transcoded between PCMU and PCMA when they differ, RFC 4733 events on the
+   * other's telephone-event PT. False when `other` is not on this stream's worker (or either is
+   * closed): the caller then bridges through tap/feed.
+   */
+  link(other: RtpStream): boolean;
+  /** Undoes `link`; each stream goes back to its own frames (silence) with the marker bit set. */
+  unlink(other: RtpStream): void;
+  /** While on, received audio is reported as `audio` events (a decode per packet: only then). */
+  tap(on: boolean): void;
+  /** Queues PCM from elsewhere to play when nothing else plays, without a promise per frame. */
+  feed(pcm: Int16Array): void;
   /** Idempotent; releases the port once the worker has closed the socket. */
   close(): void;
+}
+
+export interface OpenOptions {
+  /** Open the stream on the same worker as this one (both legs of a bridge), when it is live. */
+  near?: RtpStream;
 }
 
 export interface RecordingHandle {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { MediaEngineOptions, RtpStream, StreamEvents } from './media-api.js';
+import type { MediaEngineOptions, OpenOptions, RtpStream, StreamEvents } from './media-api.js';
 import { aggregateStats, type MediaStats } from './media-stats.js';
 import { PortPool } from './port-pool.js';
 import type { Command, Report, WorkerConfig, WorkerStatsSample } from './protocol.js';
@@ -117,10 +117,13 @@ export class MediaEngine {
     return engine;
   }
 
-  /** Binds an even port in the least-loaded worker. Rejects when no port is free. */
-  async openStream(events: StreamEvents): Promise<RtpStream> {
+  /**
+   * Binds an even port in the least-loaded worker, or in `near`'s worker when it is live (so a
+   * bridge relays inside one thread). Rejects when no port is free.
+   */
+  async openStream(events: StreamEvents, options: OpenOptions = {}): Promise<RtpStream> {
     if (this.closing) throw new Error('MediaEngine is closed');
-    const target = this.leastLoaded();
+    const target = this.workerOf(options.near) ?? this.leastLoaded();
     if (!target) throw new Error('no media worker is running');
     target.load++;
     try {
@@ -133,7 +136,7 @@ export class MediaEngine {
           target.post({ type: 'open', stream, port });
         });
         if (result.type === 'opened') {
-          const handle = new RtpStreamHandle(stream, result.address, result.port, events, (c) => target.post(c));
+          const handle = new RtpStreamHandle(stream, result.address, result.port, events, (c) => target.post(c), target);
           target.streams.set(stream, handle);
           if (this.closing) handle.close();
           return handle;
@@ -189,6 +192,12 @@ export class MediaEngine {
         clearTimeout(timer);
       }),
     );
+  }
+
+  private workerOf(stream: RtpStream | undefined): MediaWorker | undefined {
+    if (!(stream instanceof RtpStreamHandle) || !stream.live) return undefined;
+    const worker = this.workers.find((w) => w === stream.worker);
+    return worker?.alive ? worker : undefined;
   }
 
   private leastLoaded(): MediaWorker | undefined {
@@ -248,6 +257,7 @@ function emptySample(): WorkerStatsSample {
     streams: 0,
     packetsSent: 0,
     packetsReceived: 0,
+    packetsRelayed: 0,
     framesSkipped: 0,
     jitterHistogram: new Uint32Array(0),
     jitterMaxMs: 0,

@@ -12,6 +12,8 @@ export interface MediaLoadStats {
   /** RTP packets sent and received per second over the window. */
   txPps: number;
   rxPps: number;
+  /** Of txPps, the packets relayed between linked streams (a bridge) per second. */
+  relayPps: number;
   /** Deviation of each stream's inter-packet send interval from its slots' interval (20 ms), in ms. */
   sendJitterMs: Percentiles;
   /** Stream-frames not sent because the loop fell more than two slots behind. */
@@ -53,6 +55,7 @@ function summarize(samples: WorkerStatsSample[]): MediaLoadStats {
     streams: sum((s) => s.streams),
     txPps: sum((s) => perSecond(s.packetsSent, s.windowMs)),
     rxPps: sum((s) => perSecond(s.packetsReceived, s.windowMs)),
+    relayPps: sum((s) => perSecond(s.packetsRelayed, s.windowMs)),
     sendJitterMs: {
       p50: percentile(histogram, count, 0.5),
       p99: percentile(histogram, count, 0.99),

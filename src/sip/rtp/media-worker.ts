@@ -67,6 +67,7 @@ function reporterFor(stream: number): StreamReporter {
   return {
     playDone: (play: number) => report({ type: 'play-done', stream, play }),
     dtmf: (digit: string) => report({ type: 'dtmf', stream, digit }),
+    audio: (pcm: Int16Array) => port!.postMessage({ type: 'audio', stream, pcm } satisfies Report, [pcm.buffer as ArrayBuffer]),
     rtpTimeout: () => report({ type: 'rtp-timeout', stream }),
     recordingEnded: (recording: number, result: Promise<RecordingResult>) => {
       const reported = result.then(
@@ -106,6 +107,19 @@ function handle(command: Command): void {
       else report({ type: 'record-failed', stream: command.stream, recording: command.recording, message: 'stream closed' });
       return;
     }
+    case 'link':
+    case 'unlink': {
+      const a = streams.get(command.stream);
+      const b = streams.get(command.other);
+      if (!a || !b) return; // one leg already closed: the other simply goes on
+      if (command.type === 'link') a.link(b);
+      else a.unlink(b);
+      return;
+    }
+    case 'tap':
+      return streams.get(command.stream)?.tap(command.on);
+    case 'feed':
+      return streams.get(command.stream)?.feed(command.pcm);
     case 'stop-record':
       return streams.get(command.stream)?.stopRecording(command.recording);
     case 'close':

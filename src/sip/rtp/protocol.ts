@@ -27,6 +27,13 @@ export type Command =
   | { type: 'stop-play'; stream: number; play: number }
   | { type: 'detect-inband'; stream: number; on: boolean }
   | { type: 'record'; stream: number; recording: number; path: string; options: RecordingOptions }
+  /** Joins two streams of this worker: what each receives is sent on the other (a bridge). */
+  | { type: 'link'; stream: number; other: number }
+  | { type: 'unlink'; stream: number; other: number }
+  /** While on, what the stream receives is reported as decoded 20 ms frames (`audio`). */
+  | { type: 'tap'; stream: number; on: boolean }
+  /** Audio from a leg elsewhere, played in order as it comes (a bridge's audio path). */
+  | { type: 'feed'; stream: number; pcm: Int16Array }
   | { type: 'stop-record'; stream: number; recording: number }
   | { type: 'close'; stream: number }
   | { type: 'stats'; request: number }
@@ -39,6 +46,7 @@ export type Report =
   | { type: 'closed'; stream: number; port: number }
   | { type: 'play-done'; stream: number; play: number }
   | { type: 'dtmf'; stream: number; digit: string }
+  | { type: 'audio'; stream: number; pcm: Int16Array }
   | { type: 'rtp-timeout'; stream: number }
   | { type: 'record-done'; stream: number; recording: number; result: RecordingResult }
   | { type: 'record-failed'; stream: number; recording: number; message: string }
@@ -55,6 +63,8 @@ export interface WorkerStatsSample {
   streams: number;
   packetsSent: number;
   packetsReceived: number;
+  /** Packets forwarded from one linked stream to the other (also counted in packetsSent). */
+  packetsRelayed: number;
   framesSkipped: number;
   /** Counts of |interval − expected| per JITTER_BIN_MS bin. */
   jitterHistogram: Uint32Array;

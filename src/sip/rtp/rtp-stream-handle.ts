@@ -31,6 +31,8 @@ export class RtpStreamHandle implements RtpStream {
     readonly localPort: number,
     private readonly events: StreamEvents,
     private readonly post: (command: Command) => void,
+    /** The worker the stream lives on: only streams of one worker can be linked. */
+    readonly worker: object,
   ) {}
 
   configure(params: StreamParams): void {
@@ -104,6 +106,29 @@ export class RtpStreamHandle implements RtpStream {
     };
   }
 
+  link(other: RtpStream): boolean {
+    if (!(other instanceof RtpStreamHandle) || other === this || other.worker !== this.worker || this.closed || other.closed) return false;
+    this.post({ type: 'link', stream: this.id, other: other.id });
+    return true;
+  }
+
+  unlink(other: RtpStream): void {
+    if (other instanceof RtpStreamHandle && !this.closed) this.post({ type: 'unlink', stream: this.id, other: other.id });
+  }
+
+  tap(on: boolean): void {
+    if (!this.closed) this.post({ type: 'tap', stream: this.id, on });
+  }
+
+  feed(pcm: Int16Array): void {
+    if (!this.closed && pcm.length > 0) this.post({ type: 'feed', stream: this.id, pcm });
+  }
+
+  /** Whether the stream is still open (not closed, its worker alive). */
+  get live(): boolean {
+    return !this.closed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -137,6 +162,9 @@ export class RtpStreamHandle implements RtpStream {
       }
       case 'dtmf':
         if (!this.closed) this.events.dtmf(report.digit);
+        return;
+      case 'audio':
+        if (!this.closed) this.events.audio?.(report.pcm);
         return;
       case 'rtp-timeout':
         if (!this.closed) this.events.rtpTimeout();

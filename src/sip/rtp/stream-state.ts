@@ -8,13 +8,16 @@ import { EventDigitSource, FRAME_SAMPLES, PcmSource, SlotFrame, renderInbandDigi
 import type { StreamParams } from './protocol.js';
 import { Recording, type RecordingOptions, type RecordingResult } from './recording.js';
 import { EVENT_PAYLOAD_BYTES, TelephoneEventDecoder, writeTelephoneEvent } from './rfc4733.js';
-import { RTP_HEADER_BYTES, parseRtpPacket, writeRtpHeader } from './rtp-packet.js';
+import { RTP_HEADER_BYTES, parseRtpPacket, writeRtpHeader, type RtpPacket } from './rtp-packet.js';
+import { FeedBuffer, RelayClock, transcodeInPlace } from './relay.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** What a stream tells the worker, which forwards it to the main thread. */
 export interface StreamReporter {
   playDone(play: number): void;
   dtmf(digit: string): void;
+  /** One decoded 20 ms frame of what the stream received, while tapped; the stream lets go of it. */
+  audio(pcm: Int16Array): void;
   rtpTimeout(): void;
   recordingEnded(recording: number, result: Promise<RecordingResult>): void;
 }
@@ -28,6 +31,8 @@ const SEND_BUFFERS = 4;
 const AUDIO_PACKET_BYTES = RTP_HEADER_BYTES + FRAME_SAMPLES;
 /** 60 ms of G.711 (480 bytes) plus a header with CSRCs and an extension, with room to spare. */
 const MAX_RTP_DATAGRAM = 1024;
+/** A play the stream queued itself (a relayed key turned into tones): nobody waits for its end. */
+const INTERNAL_PLAY = -1;
 
 /**
  * One call's media on its worker: the RTP sender driven by the worker's Pacer, the receive
@@ -38,6 +43,11 @@ const MAX_RTP_DATAGRAM = 1024;
  * stays tied to the wall clock; the marker bit is set on the first packet and on the first after
  * a hold. From the first `send=true` until close a packet leaves every slot, G.711 silence when
  * nothing plays, which keeps NAT bindings open and the far end's jitter buffer fed.
+ *
+ * Linked to another stream of the worker (a bridge), a stream sends what the other receives as
+ * soon as it arrives, under its own SSRC, sequence and timestamp clock (RelayClock), converted
+ * between μ-law and A-law when the legs differ, and its own silence stops until unlinked. The
+ * switch between relayed and paced packets, either way, sets the marker bit (RFC 3551 §4.1).
  */
 export class StreamState implements PacedStream {
   private params: StreamParams | undefined;
@@ -61,6 +71,17 @@ export class StreamState implements PacedStream {
   private readonly recordings = new Map<number, Recording>();
   private closed = false;
   readonly localPort: number;
+
+  /** The stream this one is linked to: what either receives, the other sends. */
+  private peer: StreamState | undefined;
+  private readonly relayClock = new RelayClock();
+  /** The previous packet was relayed: the next paced one starts a new talkspurt, and vice versa. */
+  private relayedLast = false;
+  /** While tapped: the frame of received audio being filled for the main thread. */
+  private tapFrame: Int16Array | undefined;
+  private tapFill = 0;
+  private feedBuffer: FeedBuffer | undefined;
+  private readonly feedFrame = new Int16Array(FRAME_SAMPLES);
 
   constructor(
     private readonly socket: Socket,
@@ -131,20 +152,50 @@ export class StreamState implements PacedStream {
     void this.recordings.get(recording)?.end('stopped');
   }
 
+  /** Links this stream to `peer` (replacing any link either had), or unlinks it with undefined. */
+  link(peer: StreamState | undefined): void {
+    if (this.peer === peer || peer === this) return;
+    const old = this.peer;
+    this.peer = peer;
+    if (old?.peer === this) old.link(undefined);
+    if (peer && peer.peer !== this) peer.link(this);
+  }
+
+  unlink(peer: StreamState): void {
+    if (this.peer === peer) this.link(undefined);
+  }
+
+  /** Reports received audio as 20 ms frames while on; costs a decode per packet, so only then. */
+  tap(on: boolean): void {
+    this.tapFrame = on ? (this.tapFrame ?? new Int16Array(FRAME_SAMPLES)) : undefined;
+    this.tapFill = 0;
+  }
+
+  feed(pcm: Int16Array): void {
+    (this.feedBuffer ??= new FeedBuffer()).push(pcm);
+  }
+
   sendSlot(slotTime: number): void {
     const frame = this.frame;
     frame.reset();
     const head = this.queue[0];
     const finished = head !== undefined && head.source.fill(frame, this.timestamp);
+    if (head !== undefined) this.feedBuffer?.clear();
+    else if (this.feedBuffer?.take(this.feedFrame)) {
+      frame.kind = 'audio';
+      frame.pcm = this.feedFrame;
+      frame.from = 0;
+    }
     const params = this.params!;
-    if (params.send) this.transmit(params, frame, slotTime);
+    // While linked, the other leg's packets are this stream's audio: no silence of our own.
+    if (params.send && (frame.kind !== 'silence' || !this.peer)) this.transmit(params, frame, slotTime);
     if (frame.kind === 'audio' && this.recordings.size > 0) {
       for (const r of this.recordings.values()) r.sent(slotTime, frame.pcm, frame.from, FRAME_SAMPLES);
     }
     this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
     if (finished) {
       this.queue.shift();
-      this.reporter.playDone(head.play);
+      if (head.play !== INTERNAL_PLAY) this.reporter.playDone(head.play);
     }
   }
 
@@ -153,6 +204,11 @@ export class StreamState implements PacedStream {
   }
 
   private transmit(params: StreamParams, frame: SlotFrame, slotTime: number): void {
+    if (this.relayedLast) {
+      this.relayedLast = false;
+      this.markerPending = true;
+      this.lastSentAt = undefined; // the gap since the last paced packet is not send jitter
+    }
     const buf = this.buffers[this.nextBuffer];
     this.nextBuffer = (this.nextBuffer + 1) % SEND_BUFFERS;
     let length = AUDIO_PACKET_BYTES;
@@ -197,17 +253,74 @@ export class StreamState implements PacedStream {
     const pt = packet.payloadType;
     if (pt === params.telephoneEventPt) {
       const digit = this.events.accept(packet.ssrc, packet.timestamp, packet.payload);
+      // Reported even while linked: the parent of a bridge listens for `*` (hangupOnStar).
       if (digit !== undefined) this.reporter.dtmf(digit);
+      this.peer?.relayEvent(packet, datagram, digit);
       return;
     }
     // Other payload types (comfort noise 13, codecs never negotiated) are ignored.
-    if ((pt !== 0 && pt !== 8) || (!this.inband && this.recordings.size === 0)) return;
-    const n = packet.payload.length;
-    if (this.decoded.length < n) this.decoded = new Int16Array(n);
-    decodeG711(pt as G711PayloadType, packet.payload, this.decoded);
-    this.inband?.push(this.decoded, n);
-    for (const r of this.recordings.values()) r.received(packet.ssrc, packet.timestamp, this.decoded, n, now);
+    if (pt !== 0 && pt !== 8) return;
+    if (this.inband || this.recordings.size > 0 || this.tapFrame) {
+      const n = packet.payload.length;
+      if (this.decoded.length < n) this.decoded = new Int16Array(n);
+      decodeG711(pt, packet.payload, this.decoded);
+      this.inband?.push(this.decoded, n);
+      for (const r of this.recordings.values()) r.received(packet.ssrc, packet.timestamp, this.decoded, n, now);
+      if (this.tapFrame) this.tapAudio(this.decoded, n);
+    }
+    // Last: relaying rewrites the datagram in place.
+    this.peer?.relayAudio(packet, datagram);
   };
+
+  /** An audio packet the linked stream received, sent on at once (not re-paced) as our own. */
+  private relayAudio(packet: RtpPacket, datagram: Buffer): void {
+    const params = this.params;
+    // A play of our own (a relayed key as tones) has the line while it lasts.
+    if (!params?.send || !this.started || this.queue.length > 0) return;
+    const pt = packet.payloadType as G711PayloadType;
+    if (pt !== params.payloadType) transcodeInPlace(packet.payload, pt, params.payloadType);
+    this.forward(packet, datagram, params, params.payloadType, false);
+  }
+
+  /**
+   * A telephone-event packet the linked stream received: passed through on this leg's own
+   * telephone-event payload type (RFC 4733 §2.1: the PT is per session), with its marker (a new
+   * event). A leg that negotiated none hears the key as in-band tones instead.
+   */
+  private relayEvent(packet: RtpPacket, datagram: Buffer, digit: string | undefined): void {
+    const params = this.params;
+    if (!params?.send || !this.started) return;
+    if (params.telephoneEventPt !== undefined) return this.forward(packet, datagram, params, params.telephoneEventPt, packet.marker);
+    if (digit !== undefined) this.queue.push({ play: INTERNAL_PLAY, source: new PcmSource(renderInbandDigits(digit)) });
+  }
+
+  /** Rewrites the received datagram's header in place (12 bytes just before the payload) and sends it. */
+  private forward(packet: RtpPacket, datagram: Buffer, params: StreamParams, payloadType: number, marker: boolean): void {
+    if (!this.relayedLast) {
+      this.relayedLast = true;
+      this.relayClock.restart();
+    }
+    const mapped = this.relayClock.map(packet.ssrc, packet.timestamp, this.timestamp);
+    const start = packet.payload.byteOffset - datagram.byteOffset - RTP_HEADER_BYTES;
+    const out = datagram.subarray(start, start + RTP_HEADER_BYTES + packet.payload.length);
+    writeRtpHeader(out, { marker: marker || mapped.anchored || this.markerPending, payloadType, sequence: this.sequence, timestamp: mapped.timestamp, ssrc: this.ssrc });
+    this.markerPending = false;
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.socket.send(out, params.remotePort, params.remoteAddress);
+    this.metrics.packetsSent++;
+    this.metrics.packetsRelayed++;
+  }
+
+  private tapAudio(pcm: Int16Array, n: number): void {
+    for (let i = 0; i < n; i++) {
+      this.tapFrame![this.tapFill++] = pcm[i];
+      if (this.tapFill === FRAME_SAMPLES) {
+        this.reporter.audio(this.tapFrame!);
+        this.tapFrame = new Int16Array(FRAME_SAMPLES);
+        this.tapFill = 0;
+      }
+    }
+  }
 
   /** Timeouts and recording upkeep, run a few times a second off the send path. */
   housekeeping(now: number): void {
@@ -222,6 +335,7 @@ export class StreamState implements PacedStream {
   close(onClosed: () => void): void {
     if (this.closed) return;
     this.closed = true;
+    this.link(undefined);
     this.pacer.delete(this);
     this.queue.length = 0;
     // Reported closed only once the files are complete, so their results precede 'closed'.

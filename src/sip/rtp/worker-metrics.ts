@@ -12,6 +12,7 @@ const LOOP_SAMPLE_MS = 5;
 export class WorkerMetrics {
   packetsSent = 0;
   packetsReceived = 0;
+  packetsRelayed = 0;
   private jitter = new Uint32Array(JITTER_BINS);
   private jitterMax = 0;
   private windowStart = performance.now();
@@ -40,6 +41,7 @@ export class WorkerMetrics {
       streams,
       packetsSent: this.packetsSent,
       packetsReceived: this.packetsReceived,
+      packetsRelayed: this.packetsRelayed,
       framesSkipped,
       jitterHistogram: this.jitter,
       jitterMaxMs: this.jitterMax,
@@ -53,6 +55,7 @@ export class WorkerMetrics {
     this.windowStart = now;
     this.packetsSent = 0;
     this.packetsReceived = 0;
+    this.packetsRelayed = 0;
     this.jitter = new Uint32Array(JITTER_BINS);
     this.jitterMax = 0;
     this.loopDelay.reset();
