@@ -1,7 +1,7 @@
 import { CALL_EVENTS, type CallEvent } from '../domain/call-status.js';
 import type { NewCallRequest } from '../calls/call-service.js';
 import type { CallUpdate } from '../domain/call-command.js';
-import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC, type CallConfig } from '../domain/call.js';
+import { DEFAULT_TIME_LIMIT_SEC, DEFAULT_TIMEOUT_SEC } from '../domain/call.js';
 import { badRequest, TwilioError } from '../domain/errors.js';
 import { isE164 } from '../domain/phone-format.js';
 import { parseRecordingParams } from './recording-params.js';
