@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import alawmulaw from 'alawmulaw';
 import { InbandDtmfDetector } from '../src/sip/rtp/goertzel.js';
@@ -35,8 +38,27 @@ function close(...ends: End[]): void {
   }
 }
 
-/** A 1 kHz tone (a G.711 test signal), 8 kHz PCM. */
-const tone = (samples: number) => Int16Array.from({ length: samples }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)));
+/** A sine at `hz` (1 kHz by default, a G.711 test signal), 8 kHz PCM. */
+const tone = (samples: number, hz = 1000) => Int16Array.from({ length: samples }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000)));
+
+/** Power of `hz` in `pcm` (Goertzel), per sample. */
+function power(pcm: Int16Array, hz: number): number {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of pcm) {
+    const s = x + c * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  return (s1 * s1 + s2 * s2 - c * s1 * s2) / Math.max(1, pcm.length);
+}
+
+/** The samples of a WAV the worker wrote (a 44-byte header, then 16-bit PCM). */
+function wavSamples(path: string): Int16Array {
+  const file = readFileSync(path);
+  return new Int16Array(file.buffer.slice(file.byteOffset + 44, file.byteOffset + file.length));
+}
 
 /** Sends `frames` 20 ms packets of `pcm` from `from`'s phone into its stream, paced at 20 ms. */
 async function talk(from: End, pt: 0 | 8, pcm: Int16Array, ssrc = 0x4242, ts = 1000): Promise<void> {
@@ -53,10 +75,15 @@ const suite = { timeout: 60_000 };
 
 describe('Linked RTP streams (the SIP bridge relay)', suite, () => {
   let engine: MediaEngine;
+  let dir: string;
   before(async () => {
     engine = await MediaEngine.start({ host: '127.0.0.1', portRange: portRange(), workers: 2 });
+    dir = mkdtempSync(join(tmpdir(), 'rtp-relay-'));
   });
-  after(() => engine.close());
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a stream opened near another lands on its worker and links to it; one elsewhere does not', async () => {
     const a = await end(engine, 0, 101);
@@ -182,6 +209,31 @@ describe('Linked RTP streams (the SIP bridge relay)', suite, () => {
       await talk(a, 0, tone(160 * 3));
       await sleep(50);
       assert.equal(a.frames.length, count, 'no frames once the tap is off');
+    } finally {
+      close(a, b);
+    }
+  });
+
+  it('a whole-call recording on a linked stream holds both sides: what its phone said and what was relayed to it from the other leg; a received-only one just its phone', async () => {
+    const a = await end(engine, 0, 101);
+    const b = await end(engine, 8, 101, a.stream);
+    try {
+      assert.ok(a.stream.link(b.stream));
+      const both = b.stream.record(join(dir, 'both.wav'), { mix: 'both' });
+      const received = b.stream.record(join(dir, 'received.wav'), { mix: 'received' });
+      await sleep(40); // the link and record commands reach the worker before the audio does
+      // The other leg's phone (PCMU) says 1 kHz; this leg's phone (PCMA) says 600 Hz at the same time.
+      await Promise.all([talk(a, 0, tone(160 * 20)), talk(b, 8, tone(160 * 20, 600), 0x5151)]);
+      await sleep(60);
+      const [whole, own] = await Promise.all([both.stop(), received.stop()]);
+      const mixed = wavSamples(whole.path);
+      const phoneOnly = wavSamples(own.path);
+      // Neither phone sent 1400 Hz: its power is the floor of G.711 noise and frame edges.
+      const floor = power(mixed, 1400);
+      assert.ok(power(mixed, 1000) > 100 * floor, 'the 1 kHz relayed from the other leg is in the whole-call recording');
+      assert.ok(power(mixed, 600) > 100 * floor, 'so is the 600 Hz this leg\'s own phone said');
+      assert.ok(power(mixed, 1000) > power(mixed, 600) / 4 && power(mixed, 600) > power(mixed, 1000) / 4, 'the two sides are mixed at comparable levels');
+      assert.ok(power(phoneOnly, 600) > 100 * power(phoneOnly, 1000), 'a received-only recording holds just this leg\'s phone');
     } finally {
       close(a, b);
     }

@@ -70,7 +70,7 @@ runCarrierContract('SIP edge, against a SIP phone on loopback', async () => {
     placeInbound: (from, to) =>
       new Promise<string>((resolve, reject) => {
         pending = { resolve, reject };
-        phone.call(`${from}->${to}`, from, to, `${edge.address.host}:${edge.address.port}`);
+        phone.call(`${from}->${to}`, from, to, `${edge.address.host}:${edge.address.port}`).catch(reject);
       }).then((sid) => {
         phone.alias(`${from}->${to}`, sid);
         return sid;
@@ -79,6 +79,10 @@ runCarrierContract('SIP edge, against a SIP phone on loopback', async () => {
       const hung = phone.hangup(callSid);
       await settle();
       return hung;
+    },
+    bridge: {
+      press: (callSid, digits) => phone.press(callSid, digits),
+      digitsHeard: async (callSid) => phone.keysHeard(callSid),
     },
     audio: { url: `http://127.0.0.1:${port}/tone.wav`, ms: TONE_MS },
     close: async () => {

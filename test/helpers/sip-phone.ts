@@ -1,11 +1,11 @@
-import { createSocket, type Socket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import type { FarEndBehaviour } from '../../src/ports/carrier.contract.js';
 import type { Clock, Timer } from '../../src/ports/clock.js';
 import { getHeader } from '../../src/sip/message/headers.js';
-import { answerOffer, createOffer } from '../../src/sip/sdp.js';
+import { TelephoneEventDecoder } from '../../src/sip/rtp/rfc4733.js';
+import { answerOffer, createOffer, readAnswer, type NegotiatedMedia } from '../../src/sip/sdp.js';
 import { UdpTransport } from '../../src/sip/transport/udp-transport.js';
 import { SipUserAgent, type Dialog, type IncomingInvite, type OutgoingInvite } from '../../src/sip/user-agent.js';
+import { RtpPhone } from './rtp-phone.js';
 
 /** One call as the far-end phone sees it. */
 interface PhoneCall {
@@ -14,34 +14,38 @@ interface PhoneCall {
   outgoing?: OutgoingInvite;
   dialog?: Dialog;
   answerTimer?: Timer;
+  /** This call's own RTP socket, so what crosses a bridge can be told apart per call. */
+  rtp: RtpPhone;
+  /** Switchboard's side of the media, once SDP was exchanged. */
+  media?: NegotiatedMedia;
+  /** Where the next RFC 4733 event starts (RFC 4733 §2.5.1.2: one timestamp per event). */
+  timestamp: number;
 }
+
+const KEYS = '0123456789*#ABCD';
 
 /**
  * A scripted far-end SIP phone for tests, built on Switchboard's own user agent over loopback:
  * it answers, refuses or ignores the calls Switchboard makes to it, places calls to
- * Switchboard, hangs up, and keeps an RTP socket whose packets it counts. Calls are keyed by the
+ * Switchboard, hangs up, and gives each call its own RTP socket, from which it presses RFC 4733
+ * keys and on which it keeps the keys Switchboard sent. Calls are keyed by the
  * `X-Twilio-CallSid` header Switchboard puts on its INVITEs, or by the SID a test registers for
  * a call the phone placed.
  */
 export class SipTestPhone {
-  readonly rtp: Socket;
-  rtpPackets = 0;
-  /** INVITEs that reached the phone so far. */
+  /** INVITEs that reached the phone and were set ringing (or refused) so far. */
   invitesSeen = 0;
   private readonly behaviours = new Map<string, FarEndBehaviour>();
   private readonly calls = new Map<string, PhoneCall>();
+  private readonly sockets: RtpPhone[] = [];
+  private readonly ssrc = 0x6000 + Math.floor(Math.random() * 0x1000);
   private ua!: SipUserAgent;
   private transport!: UdpTransport;
 
-  private constructor(private readonly clock: Clock) {
-    this.rtp = createSocket('udp4');
-    this.rtp.on('error', () => undefined);
-    this.rtp.on('message', () => this.rtpPackets++);
-  }
+  private constructor(private readonly clock: Clock) {}
 
   static async start(clock: Clock): Promise<SipTestPhone> {
     const phone = new SipTestPhone(clock);
-    await new Promise<void>((resolve) => phone.rtp.bind(0, '127.0.0.1', resolve));
     phone.transport = new UdpTransport({ host: '127.0.0.1', port: 0 });
     await phone.transport.start();
     phone.ua = new SipUserAgent({ transport: phone.transport, clock, contactHost: '127.0.0.1', contactPort: phone.port });
@@ -58,14 +62,18 @@ export class SipTestPhone {
   }
 
   /** Places a call to Switchboard at `target` (`host:port`); `key` names it for `hangup`. */
-  call(key: string, from: string, to: string, target: string, listener: { failed?(status: number): void } = {}): void {
-    const call: PhoneCall = { state: 'ringing' };
+  async call(key: string, from: string, to: string, target: string, listener: { failed?(status: number): void } = {}): Promise<void> {
+    const call = await this.newCall('ringing');
     this.calls.set(key, call);
     call.outgoing = this.ua.invite(
-      { uri: `sip:${to}@${target}`, from: { uri: `sip:${from}@127.0.0.1:${this.port}` }, sdp: this.offer() },
+      { uri: `sip:${to}@${target}`, from: { uri: `sip:${from}@127.0.0.1:${this.port}` }, sdp: createOffer(this.localMedia(call)) },
       {
         provisional: () => undefined,
-        accepted: (dialog) => this.connected(call, dialog),
+        accepted: (dialog, response) => {
+          const answer = readAnswer(response.body.toString());
+          if (!('error' in answer)) call.media = answer;
+          this.connected(call, dialog);
+        },
         failed: (status) => {
           call.state = 'ended';
           listener.failed?.(status);
@@ -92,17 +100,55 @@ export class SipTestPhone {
     return true;
   }
 
+  /**
+   * The phone of call `key` presses `keys` as RFC 4733 events on the telephone-event payload
+   * type the call negotiated, toward Switchboard's RTP address for that call (RFC 4733 §2.5).
+   */
+  async press(key: string, keys: string): Promise<void> {
+    const call = this.calls.get(key);
+    const pt = call?.media?.telephoneEventPt;
+    if (!call?.media || pt === undefined) throw new Error(`SipTestPhone: call ${key} has no RFC 4733 media to press keys on`);
+    for (const digit of keys) {
+      call.rtp.sendKeyPress(call.media.remotePort, KEYS.indexOf(digit), call.timestamp, this.ssrc, pt);
+      call.timestamp += 1600;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  }
+
+  /** Keys Switchboard sent to call `key` as RFC 4733 events, in order. */
+  keysHeard(key: string): string {
+    const call = this.calls.get(key);
+    const pt = call?.media?.telephoneEventPt;
+    if (!call || pt === undefined) return '';
+    const decoder = new TelephoneEventDecoder();
+    return call.rtp.packets
+      .filter((p) => p.payloadType === pt)
+      .map((p) => decoder.accept(p.ssrc, p.timestamp, p.payload) ?? '')
+      .join('');
+  }
+
   async close(): Promise<void> {
     await this.ua.close();
-    this.rtp.close();
+    for (const socket of this.sockets) socket.close();
+  }
+
+  private async newCall(state: PhoneCall['state']): Promise<PhoneCall> {
+    const rtp = await RtpPhone.open();
+    this.sockets.push(rtp);
+    return { state, rtp, timestamp: 10_000 };
   }
 
   private ringIn(invite: IncomingInvite): void {
-    this.invitesSeen++;
+    void this.newCall('ringing').then((call) => this.ring(invite, call));
+  }
+
+  private ring(invite: IncomingInvite, call: PhoneCall): void {
     const key = getHeader(invite.request.headers, 'X-Twilio-CallSid') ?? invite.request.uri.user ?? '';
     const behaviour = this.behaviours.get(invite.request.uri.user ?? '') ?? { answer: 'answer', answerAfterMs: 1000 };
-    const call: PhoneCall = { state: 'ringing', incoming: invite };
+    call.incoming = invite;
     this.calls.set(key, call);
+    // Counted once the call is set up, so a harness waiting on it knows the answer timer is set.
+    this.invitesSeen++;
     invite.onCancel = () => {
       call.state = 'ended';
       call.answerTimer?.cancel();
@@ -113,8 +159,9 @@ export class SipTestPhone {
     if (behaviour.answer === 'no-answer') return;
     call.answerTimer = this.clock.setTimer(behaviour.answerAfterMs ?? 1000, () => {
       if (call.state !== 'ringing') return;
-      const answered = answerOffer(invite.offer ?? '', this.localMedia());
+      const answered = answerOffer(invite.offer ?? '', this.localMedia(call));
       if ('error' in answered) return this.refuse(call, answered.error);
+      call.media = answered.media;
       this.connected(call, invite.accept(answered.sdp));
     });
   }
@@ -131,11 +178,7 @@ export class SipTestPhone {
     dialog.onEnded = () => (call.state = 'ended');
   }
 
-  private offer(): string {
-    return createOffer(this.localMedia());
-  }
-
-  private localMedia() {
-    return { address: '127.0.0.1', port: (this.rtp.address() as AddressInfo).port, sessionId: '1', version: 1 };
+  private localMedia(call: PhoneCall) {
+    return { address: '127.0.0.1', port: call.rtp.port, sessionId: '1', version: 1 };
   }
 }

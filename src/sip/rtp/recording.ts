@@ -37,7 +37,8 @@ interface Anchor {
  * One recording of a call, on the worker. The file's timeline is the wall clock from the
  * moment recording started. Received audio is placed by RTP timestamp relative to an anchor
  * taken from the wall clock at the first packet of each SSRC (sip-media-notes pitfall 17), so
- * lost packets become silence and 30 ms packets fit; what we sent is placed by its 20 ms slot.
+ * lost packets become silence and 30 ms packets fit; what we sent is placed by its 20 ms slot,
+ * and what we relayed from a bridged leg by its own timestamps, anchored the same way.
  * Both are summed in a short in-memory window and streamed to a WAV file behind it.
  */
 export class Recording {
@@ -47,6 +48,8 @@ export class Recording {
   /** File position of mix[0]; everything before it is on disk. */
   private base = 0;
   private anchor: Anchor | undefined;
+  /** The same for audio relayed to the phone from the other leg of a bridge (its own SSRC and clock). */
+  private relayAnchor: Anchor | undefined;
   /** File position just past the latest audio added. */
   private contentEnd = 0;
   private lastVoiceAt = this.startedAt;
@@ -68,16 +71,15 @@ export class Recording {
     return Math.floor((time - this.startedAt) * SAMPLES_PER_MS);
   }
 
+  /** Whether audio sent to the phone belongs in the file (a whole-call recording). */
+  get mixesSent(): boolean {
+    return this.options.mix === 'both';
+  }
+
   /** Audio the phone sent, decoded. */
   received(ssrc: number, timestamp: number, pcm: Int16Array, count: number, now: number): void {
     if (this.ending) return;
-    const nowPosition = this.positionAt(now);
-    let position = this.anchor?.ssrc === ssrc ? this.anchor.position + timestampDelta(timestamp, this.anchor.timestamp) : NaN;
-    if (!(position >= this.base - count && position <= nowPosition + MAX_LEAD_SAMPLES)) {
-      this.anchor = { ssrc, timestamp, position: nowPosition };
-      position = nowPosition;
-    }
-    this.add(position, pcm, count);
+    this.anchor = this.placeByTimestamp(this.anchor, ssrc, timestamp, pcm, count, now);
     if (this.options.silenceTimeoutMs !== undefined) {
       let sum = 0;
       for (let i = 0; i < count; i++) sum += pcm[i] * pcm[i];
@@ -90,6 +92,17 @@ export class Recording {
     if (this.ending || this.options.mix !== 'both' || from >= pcm.length) return;
     const end = Math.min(pcm.length, from + count);
     this.add(this.positionAt(slotTime), pcm.subarray(from, end), end - from);
+  }
+
+  /**
+   * Audio relayed to the phone from the other leg of a bridge, decoded; only mixed in when
+   * recording both ways. Relayed packets are sent as they arrive, not in our 20 ms slots, so they
+   * are placed by their RTP timestamps like received audio: the other phone's jitter does not
+   * cut or overlap them.
+   */
+  relayed(ssrc: number, timestamp: number, pcm: Int16Array, count: number, now: number): void {
+    if (this.ending || !this.mixesSent) return;
+    this.relayAnchor = this.placeByTimestamp(this.relayAnchor, ssrc, timestamp, pcm, count, now);
   }
 
   /** Writes what is old enough and ends the recording when a limit is reached. */
@@ -112,6 +125,21 @@ export class Recording {
       this.onEnd(this.ending);
     }
     return this.ending;
+  }
+
+  /**
+   * Adds a packet at the place its timestamp gives relative to `anchor`, re-anchoring on a new
+   * SSRC or a timestamp that lands outside the window; returns the anchor in use.
+   */
+  private placeByTimestamp(anchor: Anchor | undefined, ssrc: number, timestamp: number, pcm: Int16Array, count: number, now: number): Anchor {
+    const nowPosition = this.positionAt(now);
+    let position = anchor?.ssrc === ssrc ? anchor.position + timestampDelta(timestamp, anchor.timestamp) : NaN;
+    if (!(position >= this.base - count && position <= nowPosition + MAX_LEAD_SAMPLES)) {
+      anchor = { ssrc, timestamp, position: nowPosition };
+      position = nowPosition;
+    }
+    this.add(position, pcm, count);
+    return anchor!;
   }
 
   private add(position: number, pcm: Int16Array, count: number): void {

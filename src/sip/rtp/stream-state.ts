@@ -48,6 +48,7 @@ const INTERNAL_PLAY = -1;
  * soon as it arrives, under its own SSRC, sequence and timestamp clock (RelayClock), converted
  * between μ-law and A-law when the legs differ, and its own silence stops until unlinked. The
  * switch between relayed and paced packets, either way, sets the marker bit (RFC 3551 §4.1).
+ * Relayed audio goes into the stream's whole-call ('both') recordings like its own played audio.
  */
 export class StreamState implements PacedStream {
   private params: StreamParams | undefined;
@@ -279,7 +280,25 @@ export class StreamState implements PacedStream {
     if (!params?.send || !this.started || this.queue.length > 0) return;
     const pt = packet.payloadType as G711PayloadType;
     if (pt !== params.payloadType) transcodeInPlace(packet.payload, pt, params.payloadType);
+    this.recordRelayed(packet, params.payloadType);
     this.forward(packet, datagram, params, params.payloadType, false);
+  }
+
+  /**
+   * What this leg's phone hears across a bridge belongs in its whole-call recordings, as its own
+   * played audio does: `Record=true` on a call that `<Dial>`s records both parties, and a mono
+   * recording of a bridge holds "both legs mixed in one channel" (dial.md §7). The decode is only paid while such a recording runs. Decoded from the payload as sent, so the
+   * file holds what the phone got.
+   */
+  private recordRelayed(packet: RtpPacket, payloadType: G711PayloadType): void {
+    if (this.recordings.size === 0) return;
+    const wanted = [...this.recordings.values()].filter((r) => r.mixesSent);
+    if (wanted.length === 0) return;
+    const n = packet.payload.length;
+    if (this.decoded.length < n) this.decoded = new Int16Array(n);
+    decodeG711(payloadType, packet.payload, this.decoded);
+    const now = performance.now();
+    for (const r of wanted) r.relayed(packet.ssrc, packet.timestamp, this.decoded, n, now);
   }
 
   /**
