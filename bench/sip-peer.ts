@@ -224,8 +224,14 @@ export class SipPeer {
     return { callId, answered, ended: endedPromise, hangup };
   }
 
-  /** Sends BYE on every dialog still up (both the calls placed and those answered). */
+  /**
+   * Sends BYE on every dialog still up (both the calls placed and those answered), and sends
+   * each again (RFC 3261 §17.1.2.2, Timer E doubling from T1) until its 200 arrives or about
+   * 4 s pass: a burst of hundreds of BYEs can overflow the far end's socket buffer, and a real
+   * UA would retransmit.
+   */
   async hangupAll(): Promise<void> {
+    const waiting = new Map<string, { bye: string; target: string }>();
     for (const d of [...this.dialogs.values()]) {
       clearTimeout(d.retransmit);
       if (!d.remoteTag) continue;
@@ -233,9 +239,16 @@ export class SipPeer {
         `BYE sip:${d.target} SIP/2.0`, `Via: ${this.via(id())}`, 'Max-Forwards: 70', `From: <${d.localUri}>;tag=${d.localTag}`,
         `To: <${d.remoteUri}>;tag=${d.remoteTag}`, `Call-ID: ${d.callId}`, `CSeq: ${++d.cseq + 100} BYE`, 'Content-Length: 0', '', '',
       ].join('\r\n');
+      waiting.set(d.callId, { bye, target: d.target });
+      this.pendingBye.set(d.callId, () => waiting.delete(d.callId));
       this.send(bye, d.target);
     }
     this.dialogs.clear();
+    for (let interval = T1_MS; waiting.size > 0 && interval <= 8 * T1_MS; interval *= 2) {
+      await new Promise((resolve) => setTimeout(resolve, interval));
+      for (const { bye, target } of waiting.values()) this.send(bye, target);
+    }
+    for (const callId of waiting.keys()) this.pendingBye.delete(callId);
   }
 
   close(): void {
