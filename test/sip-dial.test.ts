@@ -103,6 +103,24 @@ describe('<Dial> with real SIP peers', () => {
     });
   });
 
+  it('a caller on PCMU and a dialled baresip that only speaks PCMA still hear each other (the relay transcodes)', async () => {
+    await withBaresips([{ audioSource: callerWav, codecs: 'PCMU' }, { audioSource: calledWav, user: 'carol', codecs: 'PCMA' }], async ([caller, called]) => {
+      const number = await provision(`<Response><Dial><Sip>${called.uri}</Sip></Dial></Response>`);
+      await caller.dial(`sip:${number}@${target}`);
+      await called.waitForEvent('CALL_ESTABLISHED', 15_000);
+      await sleep(4500);
+      // Each side really runs its own codec, so what crosses the relay is transcoded.
+      assert.match(called.log(), /Set audio encoder: PCMA/);
+      assert.match(caller.log(), /Set audio encoder: PCMU/);
+      await called.hangup(); // the called party hanging up ends the bridge; the parent goes on (and ends)
+      await caller.waitForEvent('CALL_CLOSED', 10_000);
+      const calledHeard = correlate(middle(callerSpeech), readWav8k(called.recordings()[0].dec));
+      assert.ok(calledHeard.corr > 0.8, `the PCMA side heard the PCMU caller: ${calledHeard.corr.toFixed(3)}`);
+      const callerHeard = correlate(middle(calledSpeech), readWav8k(caller.recordings()[0].dec));
+      assert.ok(callerHeard.corr > 0.8, `the PCMU caller heard the PCMA side: ${callerHeard.corr.toFixed(3)}`);
+    });
+  });
+
   it('RFC 4733 digits the caller sends reach the dialled baresip as telephone events', async () => {
     await withBaresips([{}, { user: 'bob' }], async ([caller, called]) => {
       const number = await provision(`<Response><Dial><Sip>${called.uri}</Sip></Dial></Response>`);
@@ -139,6 +157,33 @@ describe('<Dial> with real SIP peers', () => {
       const [child] = await h.client.calls.list({ parentCallSid: call.sid });
       assert.equal(child.to, 'client:alice');
       assert.equal(child.direction, 'outbound-dial');
+    });
+  });
+
+  it('a simulated inbound call dialling <Client>alice</Client> reaches the registered baresip: each hears the other, and alice\'s keys reach the simulated caller', async () => {
+    const text = 'Alice, a simulated caller is on the line for you.';
+    const number = await provision('<Response><Dial><Client>alice</Client></Dial></Response>');
+    await withBaresips([{ user: 'alice', register: { registrar: target, password: 's3cret' }, audioSource: calledWav, codecs: 'PCMA' }], async ([alice]) => {
+      await eventually(async () => (await alice.command('reginfo')).data.replace(/\u001b\[[;\d]*m/g, ''), (info) => /\bOK\b/.test(info), 10_000);
+      const placed = await h.sim('POST', '/sim/v1/calls', { from: '+14155550188', to: number });
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      const parentSid = placed.body.callSid as string;
+      await alice.waitForEvent('CALL_ESTABLISHED', 15_000);
+      await eventually(() => h.client.calls.list({ parentCallSid: parentSid }), (l) => l.length === 1 && l[0].status === 'in-progress', 10_000);
+      assert.equal((await h.sim('POST', `/sim/v1/calls/${parentSid}/speech`, { text })).status, 200);
+      await sleep(4000);
+      await alice.sendDigit('9');
+      const heard = await eventually(
+        async () => (await h.sim('GET', `/sim/v1/calls/${parentSid}`)).body.heard as { kind: string; ms?: number; digits?: string }[],
+        (entries) => entries.some((e) => e.kind === 'digits'),
+        5000,
+      );
+      await alice.hangup();
+      await alice.waitForEvent('CALL_CLOSED', 10_000);
+      assert.ok(heard.some((e) => e.kind === 'audio' && (e.ms ?? 0) > 0), `the simulated caller heard alice: ${JSON.stringify(heard)}`);
+      assert.equal(heard.find((e) => e.kind === 'digits')!.digits, '9');
+      const match = correlate(await tts.render(text, voice), readWav8k(alice.recordings()[0].dec));
+      assert.ok(match.corr > 0.8, `alice heard the simulated caller's speech: ${match.corr.toFixed(3)} at ${match.offsetMs} ms`);
     });
   });
 
