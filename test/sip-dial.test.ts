@@ -11,6 +11,19 @@ import { startBaresip, type BaresipHandle } from './peers/baresip.js';
 import { espeakWavFixture } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 
+/** Goertzel power of `pcm` at `hz` (8 kHz): how much of that tone there is. */
+function power(pcm: Int16Array, hz: number): number {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of pcm) {
+    const s = x + c * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
 /**
  * `<Dial>` with real SIP peers (dial.md §3–§5): a baresip calls in and is bridged to a second
  * baresip, to a registered client, or to a simulated phone. Each side sends speech of its own
@@ -118,6 +131,28 @@ describe('<Dial> with real SIP peers', () => {
       assert.ok(calledHeard.corr > 0.8, `the PCMA side heard the PCMU caller: ${calledHeard.corr.toFixed(3)}`);
       const callerHeard = correlate(middle(calledSpeech), readWav8k(caller.recordings()[0].dec));
       assert.ok(callerHeard.corr > 0.8, `the PCMU caller heard the PCMA side: ${callerHeard.corr.toFixed(3)}`);
+    });
+  });
+
+  it('while the dialled baresip rings the caller hears US ringback (440 + 480 Hz), then the called party once it answers', async () => {
+    await withBaresips([{}, { audioSource: calledWav, user: 'dave', answerMode: 'manual' }], async ([caller, called]) => {
+      const number = await provision(`<Response><Dial><Sip>${called.uri}</Sip></Dial></Response>`);
+      await caller.dial(`sip:${number}@${target}`);
+      await called.waitForEvent('CALL_INCOMING', 15_000);
+      await sleep(2500);
+      await called.accept();
+      await called.waitForEvent('CALL_ESTABLISHED', 10_000);
+      await sleep(4000);
+      await caller.hangup();
+      await called.waitForEvent('CALL_CLOSED', 10_000);
+      const heard = readWav8k(caller.recordings()[0].dec);
+      const ringing = heard.subarray(0, 8000); // the first second: the E.180 cadence is 2 s on
+      for (const [hz, not] of [[440, 400], [480, 450]]) {
+        assert.ok(power(ringing, hz) > 20 * power(ringing, not), `ringback holds ${hz} Hz`);
+      }
+      const answered = correlate(middle(calledSpeech), heard);
+      assert.ok(answered.corr > 0.9, `then the called party: ${answered.corr.toFixed(3)} at ${answered.offsetMs} ms`);
+      assert.ok(answered.offsetMs > 2000, 'the called party is heard only after it answered');
     });
   });
 
