@@ -89,7 +89,8 @@ describe('<Dial> with real SIP peers', () => {
 
   it('a baresip dialled through <Dial><Sip> hears the caller and the caller hears it, and the child is an outbound-dial call of the parent', async () => {
     await withBaresips([{ audioSource: callerWav }, { audioSource: calledWav, user: 'bob' }], async ([caller, called]) => {
-      const number = await provision(`<Response><Dial><Sip>${called.uri}</Sip></Dial></Response>`);
+      h.app.route('/dialed', '<Response><Hangup/></Response>');
+      const number = await provision(`<Response><Dial action="${h.app.url}/dialed"><Sip>${called.uri}</Sip></Dial></Response>`);
       await caller.dial(`sip:${number}@${target}`);
       await called.waitForEvent('CALL_ESTABLISHED', 15_000);
       await caller.waitForEvent('CALL_ESTABLISHED', 15_000);
@@ -113,6 +114,11 @@ describe('<Dial> with real SIP peers', () => {
       assert.equal(child.to, called.uri);
       const done = await eventually(() => h.client.calls(child.sid).fetch(), (c) => c.status === 'completed', 10_000);
       assert.ok(Number(done.duration) >= 4, `child duration ${done.duration}`);
+      // The caller hanging up still requests the action, with the bridge's outcome (dial.md §5).
+      const action = await h.app.waitFor('/dialed', (r) => r.params.CallSid === parent.sid, 10_000);
+      assert.equal(action.params.DialCallStatus, 'completed');
+      assert.equal(action.params.DialCallSid, child.sid);
+      assert.ok(Number(action.params.DialCallDuration) >= 4, `DialCallDuration ${action.params.DialCallDuration}`);
     });
   });
 
