@@ -25,8 +25,6 @@ const FED_VOICE: SayOptions = { voice: 'man', language: 'en-US' };
 /** Plays until the stream closes: fed signals have no one to abort them but the leg's end. */
 const UNTIL_CLOSED = new AbortController().signal;
 
-const CLOSED: MediaJoin = { close() {} };
-
 /**
  * The Media port's joins on a SIP leg (ports/carrier.ts): a native RTP link with another SIP leg
  * of the same media worker, the audio path (tap/feed) for legs of other kinds, and ringback.
@@ -108,17 +106,23 @@ export class SipJoins {
 
   /**
    * Loops one cadence of the tone until closed, two cycles queued so no gap opens while the next
-   * is posted. A leg not answered yet gets nothing from us: its phone plays ringback itself on
-   * our 180 (RFC 3960 §2, local ringback when no early media comes).
+   * is posted. A leg whose answer is still being sent (a `<Dial>` answers its inbound caller just
+   * before it rings the children) starts once it is up. A leg not answered at all gets nothing
+   * from us: its phone plays ringback itself on our 180 (RFC 3960 §2, local ringback when no
+   * early media comes).
    */
   ringback(tone: string | null): MediaJoin {
-    const stream = this.host.currentStream();
-    if (!stream) return CLOSED;
     const cycle = ringback(tone);
     const stop = new AbortController();
-    const next = (): void => void stream.play(cycle, stop.signal).then(next, () => undefined);
-    next();
-    next();
+    const start = (stream: RtpStream | undefined): void => {
+      if (!stream || stop.signal.aborted) return;
+      const next = (): void => void stream.play(cycle, stop.signal).then(next, () => undefined);
+      next();
+      next();
+    };
+    const stream = this.host.currentStream();
+    if (stream) start(stream);
+    else this.host.answeredStream(true).then(start, () => undefined);
     return { close: () => stop.abort() };
   }
 
