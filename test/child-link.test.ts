@@ -5,7 +5,7 @@ import { ChildLink, type ChildSessionHandle } from '../src/session/child-link.js
 
 const record = { sid: 'CA1', status: 'completed' } as CallRecord;
 const session: ChildSessionHandle = {
-  sid: 'CA1', media: {} as ChildSessionHandle['media'], snapshot: () => record, send: async () => {}, bridged: () => {},
+  sid: 'CA1', media: {} as ChildSessionHandle['media'], snapshot: () => record, send: async () => {}, bridged: () => {}, sip: () => ({}),
 };
 
 describe('ChildLink: how a <Dial> child reports to its dial', () => {

@@ -131,6 +131,8 @@ describe('<Dial> with real SIP peers', () => {
       assert.equal(action.params.DialCallStatus, 'completed');
       assert.equal(action.params.DialCallSid, child.sid);
       assert.ok(Number(action.params.DialCallDuration) >= 4, `DialCallDuration ${action.params.DialCallDuration}`);
+      assert.equal(action.params.DialSipResponseCode, '200');
+      assert.match(action.params.DialSipCallId, /\S+@\S+/);
     });
   });
 
@@ -295,6 +297,9 @@ describe('<Dial><Sip> to an unreachable peer', () => {
       const action = await h.app.waitFor('/after', (r) => r.params.CallSid === call.sid, 20_000);
       assert.equal(action.params.DialCallStatus, 'failed');
       assert.equal(action.params.DialBridged, 'false');
+      // Timer B fired: RFC 3261 §8.1.3.1 treats it as a 408 (the SipResponseCode the call reports).
+      assert.equal(action.params.DialSipResponseCode, '408');
+      assert.ok(action.params.DialSipCallId);
       const [child] = await h.client.calls.list({ parentCallSid: call.sid });
       assert.equal(child.status, 'failed');
       // The action's <Say> and <Hangup> ran: the parent is not left waiting on the dead child.

@@ -48,6 +48,8 @@ export interface LegListener {
 
 export interface Leg {
   readonly media: Media;
+  /** A SIP leg's INVITE Call-ID; absent for other carriers. */
+  readonly sipCallId?: string;
   /** Answers an inbound call. Idempotent. */
   answer(): void;
   /** Refuses an inbound call that has not been answered (`<Reject>`). */

@@ -108,6 +108,12 @@ export class CallSession implements LegListener {
     this.deps.events.emit('bridge', { callSid: otherCallSid, otherCallSid: this.sid, joined, at });
   }
 
+  /** A SIP leg's INVITE Call-ID and final response: 200 once answered, else what ended it. */
+  sip(): { callId?: string; responseCode?: number } {
+    const responseCode = this.record.answeredAt !== null && this.record.direction !== 'inbound' ? 200 : this.sipResponseCode;
+    return { callId: this.leg?.sipCallId, responseCode };
+  }
+
   // LegListener: carrier events become commands.
   ringing(): void { this.mailbox.post({ type: 'leg-ringing' }); }
   answered(): void { this.mailbox.post({ type: 'leg-answered' }); }

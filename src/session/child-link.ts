@@ -16,6 +16,7 @@ export interface ChildSessionHandle {
   readonly media: Media;
   snapshot(): CallRecord;
   send(command: CallCommand): Promise<void>;
+  sip(): { callId?: string; responseCode?: number };
   bridged(otherCallSid: string, joined: boolean): void;
 }
 
@@ -65,6 +66,10 @@ export class ChildLink implements DialedCall {
 
   bridged(otherCallSid: string, joined: boolean): void {
     this.session.bridged(otherCallSid, joined);
+  }
+
+  sip(): { callId?: string; responseCode?: number } {
+    return this.session.sip();
   }
 
   /** The child answered; it runs its whisper document (if any) before it can be bridged. */

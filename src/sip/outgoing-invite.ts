@@ -21,7 +21,7 @@ import { newTag, nextHopOf, type UaContext } from './ua-context.js';
  */
 export class OutgoingInviteHandle implements OutgoingInvite {
   private readonly uri: SipUri;
-  private readonly callId: string;
+  readonly callId: string;
   private readonly fromTag = newTag();
   private seq = randomInt(1, 2 ** 30);
   private tx: InviteClientTransaction | undefined;

@@ -42,6 +42,11 @@ export interface SipLegHost {
  */
 export class SipLeg implements Leg {
   readonly media: SipMedia;
+
+  /** The Call-ID of the INVITE we sent, for an outbound leg (`DialSipCallId`, dial.md §5). */
+  get sipCallId(): string | undefined {
+    return this.outgoing?.callId;
+  }
   private readonly life: LegLifecycle;
   /** Inbound: `answer()` was called; the 200 OK goes out once the RTP port is open. */
   private answering = false;

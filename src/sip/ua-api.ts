@@ -50,6 +50,8 @@ export interface OutgoingInviteListener {
 }
 
 export interface OutgoingInvite {
+  /** The INVITE's Call-ID (RFC 3261 §8.1.1.4), e.g. for `DialSipCallId`. */
+  readonly callId: string;
   /** Sends CANCEL once a provisional arrived (or as soon as one does); a 2xx that races it gets ACK then BYE. Idempotent. */
   cancel(): void;
 }

@@ -219,6 +219,10 @@ class DialRun {
       params.DialCallSid = result.child.sid;
       const duration = result.child.snapshot().duration;
       if (!result.redirected && duration !== null) params.DialCallDuration = String(duration);
+      // `<Sip>` only (dial.md §5): the INVITE's Call-ID and its final response.
+      const sip = result.child.snapshot().to.startsWith('sip:') ? result.child.sip() : {};
+      if (sip.callId !== undefined) params.DialSipCallId = sip.callId;
+      if (sip.responseCode !== undefined) params.DialSipResponseCode = String(sip.responseCode);
     }
     if (this.recording) Object.assign(params, await this.recording.stop());
     return params;

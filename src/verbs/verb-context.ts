@@ -77,6 +77,8 @@ export interface DialedCall {
   snapshot(): CallRecord;
   /** Cancels it while ringing, hangs it up once answered; resolves once it has ended. */
   hangup(): Promise<void>;
+  /** A SIP child's INVITE Call-ID and final response code (200 once answered), when known. */
+  sip(): { callId?: string; responseCode?: number };
   /** Tells the child it is bridged (or no longer is) to `otherCallSid`, for its event feed. */
   bridged(otherCallSid: string, joined: boolean): void;
 }
