@@ -63,8 +63,19 @@ async function startSwitchboardChild(sip?: SipOptions): Promise<{ ready: Ready; 
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  /** When each call's `<Dial>` started, epoch ms from this process's high-resolution clock. */
+  const dialReached = new Map<string, number>();
+  server.events.on('verb-started', (event) => {
+    if (event.verb === 'Dial') dialReached.set(event.callSid, performance.timeOrigin + performance.now());
+  });
   const handlers: Record<string, Handler> = {
     memory: () => settledMemory(server.calls.liveCount),
+    /** `<Dial>` start times by parent CallSid (and forgets them). */
+    dialReached: () => {
+      const reached = Object.fromEntries(dialReached);
+      dialReached.clear();
+      return reached;
+    },
     liveCalls: () => server.calls.liveCount,
     /** The media workers' figures since the previous `mediaStats` (SIP edge only). */
     mediaStats: () => server.mediaStats(),
