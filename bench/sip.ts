@@ -21,6 +21,7 @@ import { buildRtpPcap } from '../test/peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from '../test/peers/ports.js';
 import { runSipp, sippFixture, startSipp, type SippResult } from '../test/peers/sipp.js';
 import type { MediaStats } from '../src/sip/rtp/media-engine.js';
+import { waitForNoLiveCalls } from './dial-app.js';
 import { runBatch, ServerChild, sleep } from './lib.js';
 import { fmt, notes, rows } from './report.js';
 import { benchSpeech, machineBusy, runMediaProbe, TwimlApp, wav8k, type ProbeResult } from './sip-support.js';
@@ -58,16 +59,6 @@ async function provision(sb: ServerChild, voiceUrl: string): Promise<void> {
       body: new URLSearchParams({ PhoneNumber: NUMBER, VoiceUrl: voiceUrl }).toString(),
     }),
   });
-}
-
-async function waitForNoLiveCalls(sb: ServerChild, timeoutMs: number): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  let live = await sb.rpc<number>('liveCalls');
-  while (live > 0 && performance.now() < deadline) {
-    await sleep(200);
-    live = await sb.rpc<number>('liveCalls');
-  }
-  return live;
 }
 
 const target = (sb: ServerChild) => `${sb.info.sip!.host}:${sb.info.sip!.port}`;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { tonePower } from './peers/audio-compare.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,19 +41,6 @@ function close(...ends: End[]): void {
 
 /** A sine at `hz` (1 kHz by default, a G.711 test signal), 8 kHz PCM. */
 const tone = (samples: number, hz = 1000) => Int16Array.from({ length: samples }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000)));
-
-/** Power of `hz` in `pcm` (Goertzel), per sample. */
-function power(pcm: Int16Array, hz: number): number {
-  const c = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (s1 * s1 + s2 * s2 - c * s1 * s2) / Math.max(1, pcm.length);
-}
 
 /** The samples of a WAV the worker wrote (a 44-byte header, then 16-bit PCM). */
 function wavSamples(path: string): Int16Array {
@@ -229,11 +217,11 @@ describe('Linked RTP streams (the SIP bridge relay)', suite, () => {
       const mixed = wavSamples(whole.path);
       const phoneOnly = wavSamples(own.path);
       // Neither phone sent 1400 Hz: its power is the floor of G.711 noise and frame edges.
-      const floor = power(mixed, 1400);
-      assert.ok(power(mixed, 1000) > 100 * floor, 'the 1 kHz relayed from the other leg is in the whole-call recording');
-      assert.ok(power(mixed, 600) > 100 * floor, 'so is the 600 Hz this leg\'s own phone said');
-      assert.ok(power(mixed, 1000) > power(mixed, 600) / 4 && power(mixed, 600) > power(mixed, 1000) / 4, 'the two sides are mixed at comparable levels');
-      assert.ok(power(phoneOnly, 600) > 100 * power(phoneOnly, 1000), 'a received-only recording holds just this leg\'s phone');
+      const floor = tonePower(mixed, 1400);
+      assert.ok(tonePower(mixed, 1000) > 100 * floor, 'the 1 kHz relayed from the other leg is in the whole-call recording');
+      assert.ok(tonePower(mixed, 600) > 100 * floor, 'so is the 600 Hz this leg\'s own phone said');
+      assert.ok(tonePower(mixed, 1000) > tonePower(mixed, 600) / 4 && tonePower(mixed, 600) > tonePower(mixed, 1000) / 4, 'the two sides are mixed at comparable levels');
+      assert.ok(tonePower(phoneOnly, 600) > 100 * tonePower(phoneOnly, 1000), 'a received-only recording holds just this leg\'s phone');
     } finally {
       close(a, b);
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { tonePower } from './peers/audio-compare.js';
 import { after, before, describe, it } from 'node:test';
 import type { Leg } from '../src/ports/carrier.js';
 import { recordingListener } from '../src/ports/carrier.contract.js';
@@ -19,18 +20,6 @@ const signal = new AbortController().signal;
 let sidCounter = 0;
 const nextSid = () => 'CA' + 'b'.repeat(24) + (++sidCounter).toString(16).padStart(8, '0');
 
-/** Power of `hz` in `pcm` (Goertzel), per sample. */
-function power(pcm: Int16Array, hz: number): number {
-  const c = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (s1 * s1 + s2 * s2 - c * s1 * s2) / Math.max(1, pcm.length);
-}
 
 interface Placed {
   callSid: string;
@@ -99,8 +88,8 @@ describe('SIP ↔ SIP bridge through the media worker', suite, () => {
       await sleep(60);
       const toPcma = pcma.audioSince(atPcma);
       const toPcmu = pcmu.audioSince(atPcmu);
-      assert.ok(power(toPcma, 1000) > 100 * power(toPcma, 600), 'the PCMA phone hears the PCMU phone\'s 1 kHz');
-      assert.ok(power(toPcmu, 600) > 100 * power(toPcmu, 1000), 'the PCMU phone hears the PCMA phone\'s 600 Hz');
+      assert.ok(tonePower(toPcma, 1000) > 100 * tonePower(toPcma, 600), 'the PCMA phone hears the PCMU phone\'s 1 kHz');
+      assert.ok(tonePower(toPcmu, 600) > 100 * tonePower(toPcmu, 1000), 'the PCMU phone hears the PCMA phone\'s 600 Hz');
       assert.ok(toPcma.length >= 18 * 160 && toPcmu.length >= 18 * 160, `${toPcma.length / 160} and ${toPcmu.length / 160} frames`);
       const firstRelayed = pcma.rtp.packets.slice(atPcma).find((p) => p.payload.some((b) => b !== 0xd5));
       t.diagnostic(`first relayed packet reached the far phone ${(firstRelayed!.at - sentAt).toFixed(2)} ms after the near phone sent it`);
@@ -136,7 +125,7 @@ describe('SIP ↔ SIP bridge through the media worker', suite, () => {
       await sleep(250);
       const heard = pcma.audioSince(from);
       // '1' is 697 + 1209 Hz (ITU-T Q.23).
-      assert.ok(power(heard, 697) > 50 * power(heard, 941) && power(heard, 1209) > 50 * power(heard, 1633));
+      assert.ok(tonePower(heard, 697) > 50 * tonePower(heard, 941) && tonePower(heard, 1209) > 50 * tonePower(heard, 1633));
       join.close();
     } finally {
       await close();
@@ -180,7 +169,7 @@ describe('SIP ↔ SIP bridge through the media worker', suite, () => {
       await third.sendTone(1000, 400);
       await sleep(150);
       const heard = pcmu.audioSince(from);
-      assert.ok(power(heard, 1000) > 100 * power(heard, 600), 'the tone crossed the workers through tap/feed');
+      assert.ok(tonePower(heard, 1000) > 100 * tonePower(heard, 600), 'the tone crossed the workers through tap/feed');
       await third.press('4');
       await eventually(() => pcmu.keysHeard(), (k) => k === '4');
       join.close();
@@ -235,7 +224,7 @@ describe('SIP ↔ SIP bridge through the media worker', suite, () => {
         ring.close();
         ring.close();
         const heard = pcmu.audioSince(from).subarray(0, 2400); // the first 300 ms: tone in both cadences
-        for (let i = 0; i < 2; i++) assert.ok(power(heard, hz[i]) > 20 * power(heard, not[i]), `${tone ?? 'us'}: ${hz[i]} Hz`);
+        for (let i = 0; i < 2; i++) assert.ok(tonePower(heard, hz[i]) > 20 * tonePower(heard, not[i]), `${tone ?? 'us'}: ${hz[i]} Hz`);
         await sleep(150);
         const after = pcmu.rtp.packets.slice(-5);
         assert.ok(after.every((p) => p.payload.every((b) => b === 0xff)), 'silence once closed');

@@ -6,23 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EspeakTts } from '../src/audio/espeak-tts.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
-import { correlate, readWav8k, type Correlation } from './peers/audio-compare.js';
+import { correlate, readWav8k, tonePower, type Correlation } from './peers/audio-compare.js';
 import { startBaresip, type BaresipHandle } from './peers/baresip.js';
 import { espeakWavFixture } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 
-/** Goertzel power of `pcm` at `hz` (8 kHz): how much of that tone there is. */
-function power(pcm: Int16Array, hz: number): number {
-  const c = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of pcm) {
-    const s = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return s1 * s1 + s2 * s2 - c * s1 * s2;
-}
 
 /**
  * `<Dial>` with real SIP peers (dial.md §3–§5): a baresip calls in and is bridged to a second
@@ -168,7 +156,7 @@ describe('<Dial> with real SIP peers', () => {
       const heard = readWav8k(caller.recordings()[0].dec);
       const ringing = heard.subarray(0, 8000); // the first second: the E.180 cadence is 2 s on
       for (const [hz, not] of [[440, 400], [480, 450]]) {
-        assert.ok(power(ringing, hz) > 20 * power(ringing, not), `ringback holds ${hz} Hz`);
+        assert.ok(tonePower(ringing, hz) > 20 * tonePower(ringing, not), `ringback holds ${hz} Hz`);
       }
       const answered = heardOf(calledSpeech, heard);
       assert.ok(answered.corr > 0.9, `then the called party: ${answered.corr.toFixed(3)} at ${answered.offsetMs} ms`);

@@ -253,3 +253,16 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
     }
   }
 }
+
+/** Power of one frequency in 8 kHz PCM (the Goertzel algorithm), per sample: for tone checks. */
+export function tonePower(pcm: Int16Array, hz: number): number {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of pcm) {
+    const s = x + c * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  return (s1 * s1 + s2 * s2 - c * s1 * s2) / Math.max(1, pcm.length);
+}
