@@ -120,6 +120,11 @@ class DialRun {
   private async place(target: DialTarget): Promise<DialedCall | null> {
     try {
       const child = await this.calls.place(this.request(target));
+      // The dial ended while this child was being placed (its stop() has run): nobody will bridge it.
+      if (this.ctx.signal.aborted) {
+        await child.hangup();
+        return null;
+      }
       this.children.push(child);
       this.last = child;
       return child;
