@@ -72,6 +72,7 @@ describe('SIP clients with baresip', () => {
       assert.equal(ended.status, 'failed');
       const notifications = await h.client.calls(call.sid).notifications.list();
       assert.deepEqual(notifications.map((n) => n.errorCode), ['32009']);
+      assert.equal(notifications[0]!.log, '0', 'Twilio files 32009 as an error');
     });
   });
 

@@ -42,8 +42,11 @@ export interface LegListener {
   digits(digits: string): void;
   /** A finished speech utterance from the far end, with the recogniser's confidence (0–1). */
   speech(text: string, confidence: number): void;
-  /** A problem the carrier met that the app should see as a warning Notification (Twilio code). */
-  notice(code: ErrorCode, message: string): void;
+  /**
+   * A problem the carrier met that the app should see as a Notification (Twilio code): a
+   * warning (log 1) unless `level` says it is an error (0), as Twilio files 32009.
+   */
+  notice(code: ErrorCode, message: string, level?: 0 | 1): void;
 }
 
 export interface Leg {

@@ -120,7 +120,7 @@ export class CallSession implements LegListener {
   ended(reason: LegEndReason, sipResponseCode?: number): void { this.mailbox.post({ type: 'leg-ended', reason, sipResponseCode }); }
   digits(digits: string): void { this.input.deliver({ kind: 'digits', digits }); }
   speech(text: string, confidence: number): void { this.input.deliver({ kind: 'speech', text, confidence }); }
-  notice(code: ErrorCode, message: string): void { this.notify({ code, level: 1, message }); }
+  notice(code: ErrorCode, message: string, level: 0 | 1 = 1): void { this.notify({ code, level, message }); }
 
   private async handle(message: Message): Promise<void> {
     try {

@@ -35,7 +35,7 @@ export function dialClient(host: SipLegHost, target: SipClientTarget, request: D
   }
   leg.hangup(); // nothing was sent: this only marks the leg ended, without telling the listener
   queueMicrotask(() => {
-    listener.notice(NOT_REGISTERED, `SIP endpoint not registered: client:${target.identity} has no current registration`);
+    listener.notice(NOT_REGISTERED, `SIP endpoint not registered: client:${target.identity} has no current registration`, 0);
     // 480 Temporarily Unavailable: what a proxy answers for an address of record with no binding (RFC 3261 §10.3, §16.5 context).
     listener.ended('failed', 480);
   });
