@@ -135,6 +135,21 @@ describe('SIP calls with sipp', () => {
       assert.equal((await uas.done).code, 0);
     });
 
+    it('<Dial><Sip> to a busy UAS gives the action DialCallStatus=busy with its Call-ID, 486 and X- headers', async () => {
+      const uas = await startSipp({ scenario: sippFixture('uas-busy'), timeoutMs: 30_000 });
+      h.app.route('/dial-busy-after', '<Response><Hangup/></Response>');
+      const call = await h.client.calls.create({
+        to: '+14155550188', from: '+15005550006',
+        twiml: `<Response><Dial action="${h.app.url}/dial-busy-after"><Sip>sip:bob@127.0.0.1:${uas.port}</Sip></Dial></Response>`,
+      });
+      const action = await h.app.waitFor('/dial-busy-after', (r) => r.params.CallSid === call.sid, 30_000);
+      assert.equal(action.params.DialCallStatus, 'busy');
+      assert.equal(action.params.DialSipResponseCode, '486');
+      assert.equal(action.params['DialSipHeader_X-Busy-Reason'], 'in-a-meeting');
+      assert.match(action.params.DialSipCallId, /@/);
+      assert.equal((await uas.done).code, 0);
+    });
+
     it('603 Decline ends the call no-answer', async () => {
       const { call, uas } = await place('uas-decline');
       const done = await completedCallback(call.sid);

@@ -53,6 +53,8 @@ export interface Leg {
   readonly media: Media;
   /** A SIP leg's INVITE Call-ID; absent for other carriers. */
   readonly sipCallId?: string;
+  /** A SIP leg's `X-` headers of the final response to its INVITE; absent for other carriers. */
+  readonly sipFinalHeaders?: Readonly<Record<string, string>>;
   /** Answers an inbound call. Idempotent. */
   answer(): void;
   /** Refuses an inbound call that has not been answered (`<Reject>`). */

@@ -10,7 +10,7 @@ import type { NewCallback, Store } from '../ports/store.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { CallInput } from '../verbs/call-input.js';
-import { CallEnded, type ChildCalls } from '../verbs/verb-context.js';
+import { CallEnded, type ChildCalls, type SipOutcome } from '../verbs/verb-context.js';
 import type { ChildLink } from './child-link.js';
 import { runProgram, type DocumentSource, type NotificationInput, type ProgramEnd, type ProgramEnv } from './document-runner.js';
 import { Mailbox } from './mailbox.js';
@@ -109,9 +109,9 @@ export class CallSession implements LegListener {
   }
 
   /** A SIP leg's INVITE Call-ID and final response: 200 once answered, else what ended it. */
-  sip(): { callId?: string; responseCode?: number } {
+  sip(): SipOutcome {
     const responseCode = this.record.answeredAt !== null && this.record.direction !== 'inbound' ? 200 : this.sipResponseCode;
-    return { callId: this.leg?.sipCallId, responseCode };
+    return { callId: this.leg?.sipCallId, responseCode, headers: this.leg?.sipFinalHeaders ?? {} };
   }
 
   // LegListener: carrier events become commands.

@@ -1,7 +1,7 @@
 import type { CallCommand } from '../domain/call-command.js';
 import type { CallRecord } from '../domain/call.js';
 import type { Media } from '../ports/carrier.js';
-import type { DialedCall, DialedCallListener } from '../verbs/verb-context.js';
+import type { DialedCall, DialedCallListener, SipOutcome } from '../verbs/verb-context.js';
 
 /**
  * Where a `<Dial>` child stands towards its parent's dial (dial.md §3–§4):
@@ -16,7 +16,7 @@ export interface ChildSessionHandle {
   readonly media: Media;
   snapshot(): CallRecord;
   send(command: CallCommand): Promise<void>;
-  sip(): { callId?: string; responseCode?: number };
+  sip(): SipOutcome;
   bridged(otherCallSid: string, joined: boolean): void;
 }
 
@@ -68,7 +68,7 @@ export class ChildLink implements DialedCall {
     this.session.bridged(otherCallSid, joined);
   }
 
-  sip(): { callId?: string; responseCode?: number } {
+  sip(): SipOutcome {
     return this.session.sip();
   }
 

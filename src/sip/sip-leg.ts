@@ -47,6 +47,9 @@ export class SipLeg implements Leg {
   get sipCallId(): string | undefined {
     return this.outgoing?.callId;
   }
+
+  /** The `X-` headers of the final response to our INVITE (`DialSipHeader_<name>`, dial.md §5). */
+  sipFinalHeaders: Record<string, string> = {};
   private readonly life: LegLifecycle;
   /** Inbound: `answer()` was called; the 200 OK goes out once the RTP port is open. */
   private answering = false;
@@ -116,8 +119,14 @@ export class SipLeg implements Leg {
       },
       {
         provisional: (status) => this.safely(() => this.provisional(status)),
-        accepted: (dialog, response) => this.safely(() => this.accepted(dialog, response.body.toString())),
-        failed: (status) => this.safely(() => this.end(reasonForFailure(status), status)),
+        accepted: (dialog, response) => this.safely(() => {
+          this.sipFinalHeaders = xHeaders(response.headers);
+          this.accepted(dialog, response.body.toString());
+        }),
+        failed: (status, response) => this.safely(() => {
+          if (response) this.sipFinalHeaders = xHeaders(response.headers);
+          this.end(reasonForFailure(status), status);
+        }),
       },
     );
   }
@@ -383,4 +392,11 @@ export class SipLeg implements Leg {
     this.listener = undefined;
     if (reason !== undefined) listener?.ended(reason, sipResponseCode);
   }
+}
+
+/** The `X-` headers of a response, by name as sent (the last of a repeated name wins). */
+function xHeaders(headers: readonly { name: string; value: string }[]): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const header of headers) if (/^x-/i.test(header.name)) found[header.name] = header.value;
+  return found;
 }

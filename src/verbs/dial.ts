@@ -3,7 +3,7 @@ import type { MediaJoin } from '../ports/carrier.js';
 import { bridgeMedia } from '../ports/media-join.js';
 import type { DialTarget, DialVerb } from '../twiml/verbs.js';
 import { DialRecording } from './dial-recording.js';
-import { CallEnded, NEXT, type ChildCalls, type ChildCallRequest, type DialedCall, type VerbContext, type VerbOutcome } from './verb-context.js';
+import { CallEnded, NEXT, type ChildCalls, type ChildCallRequest, type DialedCall, type SipOutcome, type VerbContext, type VerbOutcome } from './verb-context.js';
 
 /** Twilio's `DialCallStatus` values for the nouns Switchboard dials (dial.md §5). */
 type DialCallStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
@@ -225,9 +225,10 @@ class DialRun {
       const duration = result.child.snapshot().duration;
       if (!result.redirected && duration !== null) params.DialCallDuration = String(duration);
       // `<Sip>` only (dial.md §5): the INVITE's Call-ID and its final response.
-      const sip = result.child.snapshot().to.startsWith('sip:') ? result.child.sip() : {};
+      const sip: SipOutcome = result.child.snapshot().to.startsWith('sip:') ? result.child.sip() : {};
       if (sip.callId !== undefined) params.DialSipCallId = sip.callId;
       if (sip.responseCode !== undefined) params.DialSipResponseCode = String(sip.responseCode);
+      for (const [name, value] of Object.entries(sip.headers ?? {})) params[`DialSipHeader_${name}`] = value;
     }
     if (this.recording) Object.assign(params, await this.recording.stop());
     return params;

@@ -57,6 +57,13 @@ export interface ChildCallRequest {
   sipAuth?: { username: string; password: string };
 }
 
+/** What a SIP child's INVITE came to (dial.md §5 `DialSip*`); empty for other carriers. */
+export interface SipOutcome {
+  callId?: string;
+  responseCode?: number;
+  headers?: Readonly<Record<string, string>>;
+}
+
 /** How a child leg reports to the verb that dialed it. */
 export interface DialedCallListener {
   /** Answered, and its whisper document (if any) ran to its end: ready to bridge. */
@@ -77,8 +84,8 @@ export interface DialedCall {
   snapshot(): CallRecord;
   /** Cancels it while ringing, hangs it up once answered; resolves once it has ended. */
   hangup(): Promise<void>;
-  /** A SIP child's INVITE Call-ID and final response code (200 once answered), when known. */
-  sip(): { callId?: string; responseCode?: number };
+  /** A SIP child's INVITE Call-ID, final response code (200 once answered) and its `X-` headers. */
+  sip(): SipOutcome;
   /** Tells the child it is bridged (or no longer is) to `otherCallSid`, for its event feed. */
   bridged(otherCallSid: string, joined: boolean): void;
 }
