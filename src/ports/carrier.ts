@@ -1,8 +1,12 @@
+import type { LegEndReason } from '../domain/call-command.js';
 import type { ErrorCode } from '../domain/errors.js';
+
+export type { LegEndReason };
 
 /**
  * The Carrier port: how calls reach phones. Adapters: `simnet` (the built-in simulated phone
- * network) and `sip` (the SIP edge: RFC 3261 over UDP, RTP media). The session drives a Leg; the carrier reports progress through a LegListener.
+ * network) and `sip` (the SIP edge: RFC 3261 over UDP, RTP media). The session drives a Leg;
+ * the carrier reports progress through a LegListener.
  */
 export interface Carrier {
   /** Starts an outbound call. Progress arrives on `listener`; the returned leg controls it. */
@@ -25,10 +29,6 @@ export interface DialRequest {
    */
   nearCallSid?: string;
 }
-
-import type { LegEndReason } from '../domain/call-command.js';
-
-export type { LegEndReason };
 
 export interface LegListener {
   ringing(): void;

@@ -25,8 +25,6 @@ export interface DocumentSource {
 }
 
 
-export type { TwimlFetcher };
-
 export interface NotificationInput {
   code: ErrorCode;
   message: string;

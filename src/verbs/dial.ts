@@ -180,7 +180,7 @@ class DialRun {
     this.unbridge();
     // hangupOnStar drops the called party and keeps the caller (dial.md §5).
     if (leaving === 'star') await child.hangup();
-    return { status: 'completed', child, bridged: true, redirected: this.redirected };
+    return this.resultSoFar();
   }
 
   /** Waits for the first `settle`, or rejects with the parent's abort reason. */

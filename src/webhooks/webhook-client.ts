@@ -61,8 +61,6 @@ export function splitConnectionOverrides(url: string): { url: string; overrides:
   return { url: url.slice(0, hash), overrides };
 }
 
-export type { FetchTwimlOptions, TwimlFetchErrorCode, TwimlFetchResult };
-
 export interface StatusCallbackOptions {
   url: string;
   method: HttpMethod;
