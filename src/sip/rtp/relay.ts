@@ -8,29 +8,27 @@ import { FRAME_SAMPLES } from './play-sources.js';
  * fed from a leg elsewhere.
  */
 
-const tables = new Map<string, Uint8Array>();
-
 /**
  * μ-law ↔ A-law as one 256-entry table per direction: decode then encode once, so relaying a
  * packet costs one array read per byte (ITU-T G.711 §3 defines both laws on the same 13/14-bit
  * linear scale, so nothing else is lost than the second quantization).
  */
-export function transcodeTable(from: G711PayloadType, to: G711PayloadType): Uint8Array {
-  const key = `${from}>${to}`;
-  let table = tables.get(key);
-  if (table) return table;
+function transcodeTable(from: G711PayloadType, to: G711PayloadType): Uint8Array {
   const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
   const pcm = new Int16Array(256);
   decodeG711(from, codes, pcm);
-  table = new Uint8Array(256);
+  const table = new Uint8Array(256);
   encodeG711(to, pcm, 0, table, 0, 256);
-  tables.set(key, table);
   return table;
 }
 
-/** Rewrites `payload` in place from one law to the other. */
-export function transcodeInPlace(payload: Uint8Array, from: G711PayloadType, to: G711PayloadType): void {
-  const table = transcodeTable(from, to);
+/** Built once: by the payload type a packet arrives in (0 PCMU → PCMA, 8 PCMA → PCMU). */
+const FROM_PCMU = transcodeTable(0, 8);
+const FROM_PCMA = transcodeTable(8, 0);
+
+/** Rewrites `payload` in place from the law of `from` to the other one. */
+export function transcodeInPlace(payload: Uint8Array, from: G711PayloadType): void {
+  const table = from === 0 ? FROM_PCMU : FROM_PCMA;
   for (let i = 0; i < payload.length; i++) payload[i] = table[payload[i]];
 }
 
@@ -50,14 +48,17 @@ export class RelayClock {
     this.ssrc = undefined;
   }
 
-  /** The outgoing timestamp of a packet; `anchored` when this packet started a new mapping. */
-  map(ssrc: number, timestamp: number, ourNext: number): { timestamp: number; anchored: boolean } {
-    const anchored = this.ssrc !== ssrc;
-    if (anchored) {
+  /** Whether the last `map` started a new mapping (its packet carries the marker bit). */
+  anchored = false;
+
+  /** The outgoing timestamp of a packet (a number, not an object: this runs per relayed packet). */
+  map(ssrc: number, timestamp: number, ourNext: number): number {
+    this.anchored = this.ssrc !== ssrc;
+    if (this.anchored) {
       this.ssrc = ssrc;
       this.offset = (ourNext - timestamp) >>> 0;
     }
-    return { timestamp: (timestamp + this.offset) >>> 0, anchored };
+    return (timestamp + this.offset) >>> 0;
   }
 }
 

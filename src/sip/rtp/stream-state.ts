@@ -270,17 +270,17 @@ export class StreamState implements PacedStream {
       if (this.tapFrame) this.tapAudio(this.decoded, n);
     }
     // Last: relaying rewrites the datagram in place.
-    this.peer?.relayAudio(packet, datagram);
+    this.peer?.relayAudio(packet, datagram, now);
   };
 
   /** An audio packet the linked stream received, sent on at once (not re-paced) as our own. */
-  private relayAudio(packet: RtpPacket, datagram: Buffer): void {
+  private relayAudio(packet: RtpPacket, datagram: Buffer, now: number): void {
     const params = this.params;
     // A play of our own (a relayed key as tones) has the line while it lasts.
     if (!params?.send || !this.started || this.queue.length > 0) return;
     const pt = packet.payloadType as G711PayloadType;
-    if (pt !== params.payloadType) transcodeInPlace(packet.payload, pt, params.payloadType);
-    this.recordRelayed(packet, params.payloadType);
+    if (pt !== params.payloadType) transcodeInPlace(packet.payload, pt);
+    this.recordRelayed(packet, params.payloadType, now);
     this.forward(packet, datagram, params, params.payloadType, false);
   }
 
@@ -290,15 +290,18 @@ export class StreamState implements PacedStream {
    * recording of a bridge holds "both legs mixed in one channel" (dial.md §7). The decode is only paid while such a recording runs. Decoded from the payload as sent, so the
    * file holds what the phone got.
    */
-  private recordRelayed(packet: RtpPacket, payloadType: G711PayloadType): void {
-    if (this.recordings.size === 0) return;
-    const wanted = [...this.recordings.values()].filter((r) => r.mixesSent);
-    if (wanted.length === 0) return;
+  private recordRelayed(packet: RtpPacket, payloadType: G711PayloadType, now: number): void {
     const n = packet.payload.length;
-    if (this.decoded.length < n) this.decoded = new Int16Array(n);
-    decodeG711(payloadType, packet.payload, this.decoded);
-    const now = performance.now();
-    for (const r of wanted) r.relayed(packet.ssrc, packet.timestamp, this.decoded, n, now);
+    let decoded = false;
+    for (const r of this.recordings.values()) {
+      if (!r.mixesSent) continue;
+      if (!decoded) {
+        if (this.decoded.length < n) this.decoded = new Int16Array(n);
+        decodeG711(payloadType, packet.payload, this.decoded);
+        decoded = true;
+      }
+      r.relayed(packet.ssrc, packet.timestamp, this.decoded, n, now);
+    }
   }
 
   /**
@@ -319,10 +322,10 @@ export class StreamState implements PacedStream {
       this.relayedLast = true;
       this.relayClock.restart();
     }
-    const mapped = this.relayClock.map(packet.ssrc, packet.timestamp, this.timestamp);
+    const timestamp = this.relayClock.map(packet.ssrc, packet.timestamp, this.timestamp);
     const start = packet.payload.byteOffset - datagram.byteOffset - RTP_HEADER_BYTES;
     const out = datagram.subarray(start, start + RTP_HEADER_BYTES + packet.payload.length);
-    writeRtpHeader(out, { marker: marker || mapped.anchored || this.markerPending, payloadType, sequence: this.sequence, timestamp: mapped.timestamp, ssrc: this.ssrc });
+    writeRtpHeader(out, { marker: marker || this.relayClock.anchored || this.markerPending, payloadType, sequence: this.sequence, timestamp, ssrc: this.ssrc });
     this.markerPending = false;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.socket.send(out, params.remotePort, params.remoteAddress);
