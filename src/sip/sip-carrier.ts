@@ -4,7 +4,7 @@ import { guarded } from './logger.js';
 import { fromOf } from './message/headers.js';
 import type { SipUri } from './message/types.js';
 import type { SipRegistrar } from './registrar.js';
-import { clientCaller, dialClient, sipClientFor } from './sip-clients.js';
+import { clientCaller, clientContact, refuseUnregistered, sipClientFor } from './sip-clients.js';
 import { SipLeg, type SipLegHost } from './sip-leg.js';
 import { endpointOf, phoneNumberOf, sipTargetFor, type SipTrunk } from './sip-endpoints.js';
 import type { IncomingInvite } from './user-agent.js';
@@ -38,12 +38,14 @@ export class SipCarrier implements Carrier {
 
   dial(request: DialRequest, listener: LegListener): Leg {
     const client = sipClientFor(request.to, this.options.registrar);
-    if (client) return dialClient(this.options, client, request, listener);
-    const target = sipTargetFor(request.to, this.options.trunk);
-    if (!target) throw new Error(`${request.to} has no SIP route`);
+    // A SIP client is reached at its registered Contact; a phone's own password is for it to
+    // check ours, never sent, so a client call carries no digest credentials.
+    const target = client ? clientContact(client) : sipTargetFor(request.to, this.options.trunk);
+    if (!target && !client) throw new Error(`${request.to} has no SIP route`);
     const leg = new SipLeg(this.host, request.callSid, 'outbound', listener);
+    if (!target) return refuseUnregistered(leg, client!, listener);
     const trunk = this.options.trunk;
-    const auth = request.sipAuth ?? (trunk?.username ? { username: trunk.username, password: trunk.password ?? '' } : undefined);
+    const auth = client ? undefined : request.sipAuth ?? (trunk?.username ? { username: trunk.username, password: trunk.password ?? '' } : undefined);
     // Both legs of a bridge on one media worker, so RTP is relayed there without a thread hop.
     const near = request.nearCallSid === undefined ? undefined : this.host.legs?.get(request.nearCallSid)?.nearStream();
     // No event can reach the listener before dial() returns: every one waits for real I/O.

@@ -1,7 +1,7 @@
-import type { DialRequest, Leg, LegListener } from '../ports/carrier.js';
+import type { Leg, LegListener } from '../ports/carrier.js';
+import type { SipUri } from './message/types.js';
 import { fromOf } from './message/headers.js';
 import type { SipRegistrar } from './registrar.js';
-import { SipLeg, type SipLegHost } from './sip-leg.js';
 import type { IncomingInvite } from './ua-api.js';
 
 /** Twilio's "SIP endpoint not registered" (dial.md §8). */
@@ -20,19 +20,16 @@ export function sipClientFor(to: string, registrar: SipRegistrar | undefined): S
   return { identity: match[1]!, registrar };
 }
 
+/** Where a SIP client is called: the Contact of its most recent registration (no parallel forking to older ones). */
+export function clientContact(target: SipClientTarget): SipUri | undefined {
+  return target.registrar.bindingsOf(target.identity)[0]?.contact;
+}
+
 /**
- * Calls a SIP client: an INVITE to the Contact of its most recent registration (no parallel
- * forking to older ones). Not registered: the call fails with Notification 32009 and no INVITE,
- * as Twilio's does, reported after `dial()` returned like every carrier event.
+ * A SIP client with no registration: the call fails with Notification 32009 and no INVITE, as
+ * Twilio's does, reported after `dial()` returned like every carrier event.
  */
-export function dialClient(host: SipLegHost, target: SipClientTarget, request: DialRequest, listener: LegListener): Leg {
-  const leg = new SipLeg(host, request.callSid, 'outbound', listener);
-  const binding = target.registrar.bindingsOf(target.identity)[0];
-  if (binding) {
-    // A phone's own password is for it to check ours, never sent: a client call carries no digest credentials.
-    leg.start(binding.contact, request, request.from, undefined);
-    return leg;
-  }
+export function refuseUnregistered(leg: Leg, target: SipClientTarget, listener: LegListener): Leg {
   leg.hangup(); // nothing was sent: this only marks the leg ended, without telling the listener
   queueMicrotask(() => {
     listener.notice(NOT_REGISTERED, `SIP endpoint not registered: client:${target.identity} has no current registration`, 0);
