@@ -17,14 +17,23 @@ const RAMP_MS = 4;
 export function beep(ms = 500, hz = 1000): Int16Array {
   const length = samplesFor(ms);
   const pcm = sharedPcm(length);
+  writeTone(pcm, 0, length, [hz], BEEP_PEAK);
+  return pcm;
+}
+
+/**
+ * Writes `length` samples of the sum of sines at `hz` into `pcm` from `at`, each sine peaking at
+ * `peak`, with raised-cosine edges (at most half the tone each).
+ */
+function writeTone(pcm: Int16Array, at: number, length: number, hz: readonly number[], peak: number): void {
   const ramp = Math.min(samplesFor(RAMP_MS), Math.floor(length / 2));
-  const step = (2 * Math.PI * hz) / SAMPLE_RATE;
   for (let n = 0; n < length; n++) {
     const edge = Math.min(n, length - 1 - n);
     const gain = edge < ramp ? 0.5 - 0.5 * Math.cos((Math.PI * edge) / ramp) : 1;
-    pcm[n] = Math.round(Math.sin(step * n) * BEEP_PEAK * gain);
+    let s = 0;
+    for (const f of hz) s += Math.sin((2 * Math.PI * f * n) / SAMPLE_RATE);
+    pcm[at + n] = Math.round(s * peak * gain);
   }
-  return pcm;
 }
 
 /** A ringing tone (ITU-T E.180 §2.2): its frequencies, and its cadence as on/off pairs in ms. */
@@ -86,19 +95,10 @@ export function ringback(code: string | null): Int16Array {
   if (pcm) return pcm;
   const { hz, cadenceMs } = RINGBACK_TONES[key];
   pcm = sharedPcm(samplesFor(cadenceMs.reduce((a, b) => a + b, 0)));
-  const ramp = samplesFor(RAMP_MS);
   let at = 0;
   cadenceMs.forEach((ms, i) => {
     const length = samplesFor(ms);
-    if (i % 2 === 0) {
-      for (let n = 0; n < length; n++) {
-        const edge = Math.min(n, length - 1 - n);
-        const gain = edge < ramp ? 0.5 - 0.5 * Math.cos((Math.PI * edge) / ramp) : 1;
-        let s = 0;
-        for (const f of hz) s += Math.sin((2 * Math.PI * f * n) / SAMPLE_RATE);
-        pcm![at + n] = Math.round(s * RING_PEAK * gain);
-      }
-    }
+    if (i % 2 === 0) writeTone(pcm!, at, length, hz, RING_PEAK);
     at += length;
   });
   ringbacks.set(key, pcm);
