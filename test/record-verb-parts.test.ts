@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../src/ports/manual-clock.js';
 import { trimSilence, wavSamples } from '../src/recordings/wav-file.js';
 import { SimRecording } from '../src/simnet/sim-recording.js';
-import { sayDurationMs } from '../src/simnet/sim-media.js';
+import { sayDurationMs } from '../src/simnet/sim-timing.js';
 import { parseTwiml } from '../src/twiml/parse-twiml.js';
 import type { RecordVerb } from '../src/twiml/verbs.js';
 

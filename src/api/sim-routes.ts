@@ -3,7 +3,8 @@ import type { Authenticator } from './auth.js';
 import type { CallService } from '../calls/call-service.js';
 import { badRequest, notFound, TwilioError, type ErrorCode } from '../domain/errors.js';
 import { isE164 } from '../domain/phone-format.js';
-import type { PhoneConfig, SimNetwork } from '../simnet/sim-network.js';
+import type { PhoneConfig } from '../simnet/phone-config.js';
+import type { SimNetwork } from '../simnet/sim-network.js';
 
 type CallParams = { Params: { callSid: string } };
 

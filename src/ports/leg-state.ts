@@ -26,6 +26,11 @@ export function canLegTransition(from: LegState, to: LegState): boolean {
   return LEGAL[from].includes(to);
 }
 
+/** Whether the far end has picked up (answered, bridged or held) and hears what is played. */
+export function legIsUp(state: LegState): boolean {
+  return state === 'answered' || state === 'bridged' || state === 'held';
+}
+
 /** An illegal leg transition is a bug in the adapter, not bad input. */
 export class InvalidLegTransition extends Error {
   constructor(readonly from: LegState, readonly to: LegState) {

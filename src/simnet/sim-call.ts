@@ -1,9 +1,9 @@
 import type { LegEndReason, LegListener, Leg } from '../ports/carrier.js';
 import type { Timer } from '../ports/clock.js';
-import { LegLifecycle, type LegState } from '../ports/leg-state.js';
+import { legIsUp, LegLifecycle, type LegState } from '../ports/leg-state.js';
 import { CallLog } from './call-log.js';
 import type { PhoneBehaviour } from './phone-config.js';
-import { legIsUp, SimMedia, type SimMediaNetwork } from './sim-media.js';
+import { SimMedia, type SimMediaNetwork } from './sim-media.js';
 
 /** The network side of a SimCall: one object shared by every call, not a closure per call. */
 export interface SimCallHost extends SimMediaNetwork {

@@ -1,14 +1,11 @@
 import type { CallRecording, FarEndSignal, Media, MediaJoin, RecordRequest, RecordResult, SayOptions } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
-import { canLegTransition, InvalidLegTransition, type LegLifecycle, type LegState } from '../ports/leg-state.js';
+import { canLegTransition, InvalidLegTransition, legIsUp, type LegLifecycle } from '../ports/leg-state.js';
 import type { Tts } from '../ports/tts.js';
 import { writeWav } from '../recordings/wav-file.js';
 import type { CallLog, HeardKind } from './call-log.js';
 import { SimRecording } from './sim-recording.js';
 import { BEEP_MS, sayDurationMs, TONE_MS_PER_KEY, WAIT_MS } from './sim-timing.js';
-
-/** Kept for test/record-verb-parts.test.ts, which imports it from here; new code uses sim-timing.ts. */
-export { sayDurationMs } from './sim-timing.js';
 
 /** Length of audio, as SimNetwork's `fetchAudio` option reports it. */
 export type FetchAudio = (url: string, signal: AbortSignal) => Promise<{ ms: number }>;
@@ -28,11 +25,6 @@ export interface SimMediaLeg {
   /** Media checks the leg's state; a join moves it between `answered` and `bridged`. */
   readonly lifecycle: LegLifecycle;
   readonly network: SimMediaNetwork;
-}
-
-/** Whether the far end has picked up (answered, bridged or held) and hears what is played. */
-export function legIsUp(state: LegState): boolean {
-  return state === 'answered' || state === 'bridged' || state === 'held';
 }
 
 /** `FarEndSignal` audio is 8 kHz PCM (ports/carrier.ts). */

@@ -7,10 +7,6 @@ import { PHONE_ANSWERS, type PhoneBehaviour, type PhoneConfig } from './phone-co
 import { SimCall, type SimCallHost } from './sim-call.js';
 import type { FetchAudio } from './sim-media.js';
 
-export type { HeardEntry, HeardLog } from './call-log.js';
-export { PHONE_ANSWERS, type PhoneConfig } from './phone-config.js';
-export type { FetchAudio } from './sim-media.js';
-
 export interface SimNetworkOptions {
   /** Every ring, answer and audio length is timed on this clock. */
   clock: Clock;

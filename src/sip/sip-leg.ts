@@ -1,6 +1,6 @@
 import type { DialRequest, Leg, LegEndReason, LegListener } from '../ports/carrier.js';
 import type { Clock, Timer } from '../ports/clock.js';
-import { LegLifecycle } from '../ports/leg-state.js';
+import { legIsUp, LegLifecycle } from '../ports/leg-state.js';
 import type { Tts } from '../ports/tts.js';
 import type { SipLogger } from './logger.js';
 import type { SipUri } from './message/types.js';
@@ -217,8 +217,7 @@ export class SipLeg implements Leg {
 
   /** The dialog is up (answered, bridged or held): keys count, media may play. */
   private isUp(): boolean {
-    const state = this.life.state;
-    return state === 'answered' || state === 'bridged' || state === 'held';
+    return legIsUp(this.life.state);
   }
 
   /** The stream a `<Dial>` child is placed beside (same media worker), while this leg lives. */
