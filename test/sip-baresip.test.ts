@@ -11,7 +11,7 @@ import { decodeWav } from '../src/audio/wav.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { accountPath, basicAuth } from './helpers/rest.js';
 import { correlate, readWav8k } from './peers/audio-compare.js';
-import { startBaresip, type BaresipHandle } from './peers/baresip.js';
+import { withBaresip } from './peers/baresip.js';
 import { espeakWavFixture } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 
@@ -40,18 +40,6 @@ describe('SIP calls with baresip', () => {
     await h.close();
     await rm(dir, { recursive: true, force: true });
   });
-
-  const withBaresip = async (options: Parameters<typeof startBaresip>[0], body: (b: BaresipHandle) => Promise<void>) => {
-    const b = await startBaresip(options);
-    try {
-      await body(b);
-    } catch (error) {
-      (error as Error).message += `\n--- baresip log ---\n${b.log().slice(-3000)}`;
-      throw error;
-    } finally {
-      await b.quit();
-    }
-  };
 
   it('a caller hears the <Say> text: baresip\'s recording correlates with the TTS of it', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
-import { startBaresip, type BaresipHandle } from './peers/baresip.js';
+import { withBaresip, type BaresipHandle } from './peers/baresip.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 
 /**
@@ -35,18 +35,6 @@ describe('SIP clients with baresip', () => {
    */
   const registration = async (b: BaresipHandle, want: 'OK' | 'ERR') =>
     eventually(async () => (await b.command('reginfo')).data.replace(/\u001b\[[;\d]*m/g, ''), (info) => new RegExp(`\\b${want}\\b`).test(info), 10_000);
-
-  const withBaresip = async (options: Parameters<typeof startBaresip>[0], body: (b: BaresipHandle) => Promise<void>) => {
-    const b = await startBaresip(options);
-    try {
-      await body(b);
-    } catch (error) {
-      (error as Error).message += `\n--- baresip log ---\n${b.log().slice(-3000)}`;
-      throw error;
-    } finally {
-      await b.quit();
-    }
-  };
 
   it('a registered baresip is rung by client:alice, answers, hears the call and it completes', async () => {
     await withBaresip({ user: 'alice', register: { registrar, password: 's3cret' } }, async (b) => {

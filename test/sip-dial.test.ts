@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { EspeakTts } from '../src/audio/espeak-tts.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { correlate, readWav8k, tonePower, type Correlation } from './peers/audio-compare.js';
-import { startBaresip, type BaresipHandle } from './peers/baresip.js';
+import { withBaresips } from './peers/baresip.js';
 import { espeakWavFixture } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
 
@@ -54,20 +54,6 @@ describe('<Dial> with real SIP peers', () => {
     h.app.route(`/voice-${numbers}`, twiml);
     await h.client.incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: `${h.app.url}/voice-${numbers}` });
     return number;
-  };
-
-  /** Runs `body` with baresips started from `options`, adding their logs to a failure and always quitting them. */
-  const withBaresips = async (options: Parameters<typeof startBaresip>[0][], body: (b: BaresipHandle[]) => Promise<void>) => {
-    const peers: BaresipHandle[] = [];
-    try {
-      for (const o of options) peers.push(await startBaresip(o));
-      await body(peers);
-    } catch (error) {
-      for (const [i, b] of peers.entries()) (error as Error).message += `\n--- baresip ${i} log ---\n${b.log().slice(-2000)}`;
-      throw error;
-    } finally {
-      await Promise.all(peers.map((b) => b.quit()));
-    }
   };
 
   /**

@@ -408,3 +408,22 @@ class BaresipControl implements BaresipHandle {
     this.#pending.clear();
   }
 }
+
+/** Runs `body` with baresips started from `options`, adding their logs to a failure and always quitting them. */
+export async function withBaresips(options: BaresipOptions[], body: (peers: BaresipHandle[]) => Promise<void>): Promise<void> {
+  const peers: BaresipHandle[] = [];
+  try {
+    for (const o of options) peers.push(await startBaresip(o));
+    await body(peers);
+  } catch (error) {
+    for (const [i, b] of peers.entries()) (error as Error).message += `\n--- baresip ${i} log ---\n${b.log().slice(-3000)}`;
+    throw error;
+  } finally {
+    await Promise.all(peers.map((b) => b.quit()));
+  }
+}
+
+/** `withBaresips` for one baresip. */
+export function withBaresip(options: BaresipOptions, body: (b: BaresipHandle) => Promise<void>): Promise<void> {
+  return withBaresips([options], ([b]) => body(b!));
+}
