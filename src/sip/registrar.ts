@@ -3,12 +3,11 @@ import type { Clock } from '../ports/clock.js';
 import type { SipClientDirectory } from './client-credentials.js';
 import { digestAnswerMatches, parseDigestAnswer, type DigestAnswer } from './message/digest.js';
 import { SipParseError } from './message/errors.js';
-import { parseNameAddr } from './message/fields.js';
+import { formatNameAddr, parseNameAddr } from './message/fields.js';
 import { callIdOf, cseqOf, getHeader, getHeaders, toOf } from './message/headers.js';
 import { quote } from './message/lex.js';
 import { makeResponse } from './message/response.js';
 import type { SipAddress, SipHeader, SipRequest, SipResponse, SipUri } from './message/types.js';
-import { formatUri } from './message/uri.js';
 import { newTag } from './ua-context.js';
 
 /** One registered contact of a client (RFC 3261 §10.3: a binding of the address of record). */
@@ -19,8 +18,6 @@ export interface SipBinding {
   readonly source: SipAddress;
   readonly callId: string;
   readonly cseq: number;
-  /** Wall-clock ms (`Clock.now()`) of the REGISTER that made or last refreshed it. */
-  readonly registeredAt: number;
   readonly expiresAt: number;
 }
 
@@ -109,7 +106,7 @@ export class SipRegistrar {
       const identity = this.process(request, source);
       const now = this.options.clock.now();
       const contacts = this.bindingsOf(identity).map((b): SipHeader => ({
-        name: 'Contact', value: `<${formatUri(b.contact)}>;expires=${Math.ceil((b.expiresAt - now) / 1000)}`,
+        name: 'Contact', value: formatNameAddr({ uri: b.contact, params: { expires: String(Math.ceil((b.expiresAt - now) / 1000)) } }),
       }));
       return makeResponse(request, 200, undefined, { toTag, headers: [...contacts, { name: 'Date', value: new Date(now).toUTCString() }] });
     } catch (error) {
@@ -223,7 +220,7 @@ export class SipRegistrar {
     for (const { uri, expiresS } of changes.contacts) {
       const key = bindingKey(uri);
       table.delete(key); // re-inserted last: the Map's order is the order of registration
-      if (expiresS > 0) table.set(key, { contact: uri, source, callId, cseq, registeredAt: now, expiresAt: now + expiresS * 1000 });
+      if (expiresS > 0) table.set(key, { contact: uri, source, callId, cseq, expiresAt: now + expiresS * 1000 });
     }
     while (table.size > MAX_BINDINGS) table.delete(table.keys().next().value!);
     if (table.size > 0) this.bindings.set(identity, table);
