@@ -5,10 +5,10 @@
  * not reach the callee (Switchboard refusing `<Dial>` with 12200 until it is built).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { freeUdpPort, freeUdpRange } from '../test/peers/ports.js';
 import { runBatch, ServerChild, sleep } from './lib.js';
+import { closeServer, listenLocal } from './sip-support.js';
 
 export const NUMBER = '+15005550100';
 
@@ -87,13 +87,10 @@ export class DialApp {
         res.end(twiml);
       });
     });
-    this.server.keepAliveTimeout = 10_000;
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenLocal(this.server);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
 }

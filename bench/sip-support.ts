@@ -65,15 +65,25 @@ export class TwimlApp {
       req.on('end', () => res.writeHead(200, { 'content-type': 'text/xml' }).end(this.twiml));
     });
     this.server.on('clientError', (_err, socket) => socket.destroy());
-    this.server.keepAliveTimeout = 10_000;
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenLocal(this.server);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeServer(this.server);
   }
+}
+
+/** Listens on a free loopback port with long keep-alive (a bench app's connections stay up); resolves with its URL. */
+export async function listenLocal(server: Server): Promise<string> {
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes a bench app's server, its kept-alive connections included. */
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /** Share of all cores' time spent busy between `start()` and the returned function's call. */
