@@ -45,6 +45,26 @@ describe('parseTwiml: documents that cannot run', () => {
     rejects('<Response><Say>&#0;</Say></Response>', 12100, /character reference/);
   });
 
+  it('rejects what a conforming XML processor refuses and a lenient one lets through, with 12100', () => {
+    rejects('<Response><Say>a ]]> b</Say></Response>', 12100, /\]\]>/);
+    for (const c of ['\u0000', '\u0001', '\u001F', '\uFFFF', '\uD800']) rejects(`<Response><Say>a${c}b</Say></Response>`, 12100, /not allowed in XML/);
+    rejects('<Response><Say voice="a\u0002">x</Say></Response>', 12100, /U\+0002/);
+    rejects('<!-- first --><?xml version="1.0"?><Response/>', 12100, /only at the start/);
+    rejects('<Response/><?xml version="1.0"?>', 12100, /only at the start/);
+    rejects('<?XML version="1.0"?><Response/>', 12100, /only at the start/);
+    rejects('<?xml version="1.1"?><Response/>', 12100, /only 1\.0/);
+    rejects('<Response><!-- a -- b --></Response>', 12100, /--/);
+    rejects('<Response><!-- a ---></Response>', 12100, /--/);
+    for (const decl of ['<?xml?>', '<?xml versio="1.0"?>', '<?xml version="1.0" encoding=?>', '<?xml version="1.0" standalone="maybe"?>']) {
+      rejects(`${decl}<Response/>`, 12100, /malformed XML declaration/);
+    }
+  });
+
+  it('accepts tabs, line breaks, CDATA holding "]]" and a full XML declaration', () => {
+    const d = parseTwiml('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<Response><Say>a\tb\r\nc<![CDATA[ x ]] y ]]></Say><!-- ok - fine --></Response>');
+    assert.equal(d.verbs.length, 1);
+  });
+
   it('rejects a root other than <Response> with 12102, case-sensitively', () => {
     rejects('<Say>hi</Say>', 12102, /<Say>/);
     rejects('<response><Say>hi</Say></response>', 12102);
@@ -71,8 +91,11 @@ describe('parseTwiml: documents that cannot run', () => {
     rejects('<Response>Hello there</Response>', 12200, /Hello there/);
   });
 
-  it('rejects a <Redirect> without a URL with 12200', () => {
-    rejects('<Response><Redirect>  </Redirect></Response>', 12200);
+  it('reads an empty <Redirect/> as a redirect to the current document', () => {
+    assert.deepEqual(doc('<Redirect/><Redirect method="GET">  </Redirect>').verbs, [
+      { kind: 'Redirect', url: '', method: 'POST' },
+      { kind: 'Redirect', url: '', method: 'GET' },
+    ]);
   });
 });
 

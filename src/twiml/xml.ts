@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { TwimlError } from './verbs.js';
+import { strictXmlProblem } from './xml-strict.js';
 
 /**
  * A minimal, library-independent XML tree: the TwiML parser reads this, never fast-xml-parser's
@@ -48,6 +49,8 @@ export function readXml(source: string): XmlElement {
   const lead = /^\uFEFF?(?:[ \t\r\n]*(?=<\?xml[ \t\r\n?]))?/.exec(source)?.[0] ?? '';
   const text = source.slice(lead.length).trimEnd();
   if (text === '') throw parseFailure('the document is empty');
+  const strict = strictXmlProblem(text);
+  if (strict) throw parseFailure(strict);
 
   const checked = XMLValidator.validate(text);
   if (checked !== true) {
