@@ -66,6 +66,26 @@ describe('TwiML verbs on the simulated network', () => {
     assert.deepEqual((await heard(sid)).map((e) => e.text), ['Redirected']);
   });
 
+  it('an empty Redirect requests the current document again, query string and all, as an IVR menu repeats', async () => {
+    let visits = 0;
+    h.app.route('/menu', () => (++visits < 3 ? `<Response><Say>Menu ${visits}</Say><Redirect method="GET"/></Response>` : '<Response><Hangup/></Response>'));
+    const created = await h.client.calls.create({ to: number(), from: '+15005550006', url: `${h.app.url}/menu?lang=en` });
+    await ended(created.sid);
+    const requests = h.app.to('/menu').filter((r) => r.params.CallSid === created.sid);
+    assert.deepEqual(requests.map((r) => [r.method, new URL(r.url).searchParams.getAll('lang')]), [['POST', ['en']], ['GET', ['en']], ['GET', ['en']]]);
+    assert.deepEqual((await heard(created.sid)).map((e) => e.text), ['Menu 1', 'Menu 2']);
+  });
+
+  it('a Redirect loop that never plays anything is stopped with 11215 after 100 documents', async () => {
+    h.app.route('/spin', '<Response><Redirect/></Response>');
+    const created = await h.client.calls.create({ to: number(), from: '+15005550006', url: `${h.app.url}/spin` });
+    assert.equal((await ended(created.sid)).status, 'completed');
+    assert.equal(h.app.to('/spin').filter((r) => r.params.CallSid === created.sid).length, 100);
+    const notes = await h.client.calls(created.sid).notifications.list();
+    assert.deepEqual(notes.map((n) => n.errorCode), ['11215']);
+    assert.match(notes[0]!.messageText, /redirect loop/);
+  });
+
   it('Hangup ends the call as completed and nothing after it runs', async () => {
     const sid = await call('<Hangup/><Say>never</Say>');
     assert.equal((await ended(sid)).status, 'completed');

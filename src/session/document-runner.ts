@@ -65,6 +65,9 @@ interface LoadedDocument {
   url: string | null;
 }
 
+/** How many documents in a row may consist of a `<Redirect>` alone before the call is stopped. */
+const MAX_REDIRECT_CHAIN = 100;
+
 /** Twilio's spoken message when an app's TwiML cannot be used (xml-and-errors.md §4b). */
 const APPLICATION_ERROR = 'We are sorry, an application error has occurred. Goodbye.';
 
@@ -75,6 +78,7 @@ const APPLICATION_ERROR = 'We are sorry, an application error has occurred. Good
  */
 export async function runProgram(env: ProgramEnv, first: DocumentSource, signal: AbortSignal): Promise<ProgramEnd> {
   let source = first;
+  let redirectsOnly = 0;
   for (;;) {
     const document = await loadDocument(env, source, signal);
     if (!document) return applicationError(env, signal);
@@ -84,9 +88,16 @@ export async function runProgram(env: ProgramEnv, first: DocumentSource, signal:
       return applicationError(env, signal);
     }
     if (outcome.type !== 'fetch') return outcome;
+    // A chain of documents that do nothing but redirect never waits: stop it (docs/compatibility.md).
+    redirectsOnly = document.verbs[0]?.kind === 'Redirect' ? redirectsOnly + 1 : 0;
+    if (redirectsOnly >= MAX_REDIRECT_CHAIN) {
+      env.notify({ code: 11215, level: 0, message: `TwiML redirect loop: ${MAX_REDIRECT_CHAIN} documents in a row did nothing but <Redirect> (last: ${document.url ?? 'inline TwiML'})` });
+      return applicationError(env, signal);
+    }
     const url = resolveUrl(outcome.url, document.url);
     if (!url) {
-      env.notify({ code: 11100, level: 0, message: `Invalid URL "${outcome.url}": a relative URL needs a document URL to resolve against (inline TwiML has none)` });
+      const what = outcome.url === '' ? 'an empty <Redirect/> re-requests the current document, and' : `Invalid URL "${outcome.url}": a relative URL needs a document URL to resolve against, and`;
+      env.notify({ code: 11100, level: 0, message: `${what} inline TwiML has none` });
       return applicationError(env, signal);
     }
     if (outcome.afterHangup) return reportAfterHangup(env, url, outcome, signal);

@@ -208,10 +208,13 @@ function parsePause(el: XmlElement, warn: Warn): PauseVerb {
 
 // ---- <Redirect>, <Hangup>, <Reject> ---------------------------------------------------------------
 
-/** `<Redirect method>url</Redirect>`: without a URL there is nowhere to go, so the document cannot run. */
+/**
+ * `<Redirect method>url</Redirect>`. An empty `<Redirect/>` re-requests the current document
+ * (its URL resolves to the document's own, as an empty relative reference does: RFC 3986 §5.2),
+ * which Twilio's IVR templates rely on to repeat a menu.
+ */
 function parseRedirect(el: XmlElement, warn: Warn): RedirectVerb {
   const url = textContent(el, warn);
-  if (url === '') throw new TwimlError(12200, '<Redirect> needs a URL as its text');
   return { kind: 'Redirect', url, method: readMethod(el.attrs, 'Redirect', 13710, warn) };
 }
 
