@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { recordingListener, runCarrierContract } from '../src/ports/carrier.contract.js';
 import { ManualClock } from '../src/ports/manual-clock.js';
@@ -8,6 +11,7 @@ import { SystemClock } from '../src/ports/system-clock.js';
 import { AudioFetchError, fetchAudioLength, wavDurationMs } from '../src/simnet/audio-length.js';
 import { CallLog } from '../src/simnet/call-log.js';
 import { SimNetwork } from '../src/simnet/sim-network.js';
+import type { Tts } from '../src/ports/tts.js';
 
 /** A PCM WAV: 8 kHz, 16-bit mono (16000 bytes/s), optionally with a LIST chunk before `data`. */
 function wav(dataBytes: number, opts: { list?: boolean; declaredSize?: number } = {}): Buffer {
@@ -86,7 +90,7 @@ let sids = 0;
 const sid = () => 'CA' + (++sids).toString(16).padStart(32, 'f');
 
 /** A network on a ManualClock at EPOCH, with one call answered at EPOCH + 1000. */
-async function answeredCall(options: { keepEndedCalls?: number } = {}) {
+async function answeredCall(options: { keepEndedCalls?: number; tts?: Tts } = {}) {
   const clock = new ManualClock(EPOCH);
   const network = new SimNetwork({ clock, ...options });
   const { events, listener } = recordingListener();
@@ -134,6 +138,24 @@ describe('SimNetwork', () => {
         { at: iso(5350), kind: 'pause', ms: 1000 },
       ],
     });
+  });
+
+  it('records words the phone starts saying while the <Record> beep plays, from the end of the beep on', async () => {
+    const spoken = Int16Array.from({ length: 6400 }, (_, i) => 1000 + (i % 500)); // 0.8 s
+    const { clock, network, leg, callSid } = await answeredCall({ tts: { render: async () => spoken } });
+    const path = join(mkdtempSync(join(tmpdir(), 'sim-beep-')), 'r.wav');
+    const stop = new AbortController();
+    const recorded = leg.media.record({ path, maxLengthMs: 10_000, silenceTimeoutMs: 0, stop: stop.signal, beep: true }, signal());
+    await clock.advance(200); // 0.2 s into the 0.5 s beep
+    assert.equal(network.speak(callSid, 'hello there'), true);
+    await clock.advance(300 + 1000);
+    stop.abort();
+    assert.deepEqual(await recorded, { durationMs: 1000, reason: 'finished' });
+    const file = readFileSync(path);
+    const samples = new Int16Array(file.buffer.slice(file.byteOffset + 44, file.byteOffset + file.length));
+    // The first 0.3 s of the words fell under the beep; the remaining 0.5 s opens the file.
+    assert.deepEqual(samples.subarray(0, 4000), spoken.subarray(2400));
+    assert.ok(samples.subarray(4000).every((s) => s === 0));
   });
 
   it('keeps a Say interrupted by a redirect in the log', async () => {

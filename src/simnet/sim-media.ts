@@ -51,6 +51,8 @@ export class SimMedia implements Media {
   private recordings: Set<SimRecording> | undefined;
   /** The whole-call ones among them (`Record=true`): they also hear what this leg is fed. */
   private callRecordings: Set<SimRecording> | undefined;
+  /** While a `<Record>` beep plays: what the phone starts saying, to be recorded once it ends. */
+  private speechOverBeep: { text: string; at: number }[] | null = null;
 
   /** Where what this phone sends goes besides recordings: a joined leg's feed, and taps. */
   private outlets: Set<(signal: FarEndSignal) => void> | undefined;
@@ -185,17 +187,25 @@ export class SimMedia implements Media {
 
   async record(request: RecordRequest, signal: AbortSignal): Promise<RecordResult> {
     this.assertLive(signal);
+    // Words the phone starts saying during the beep are recorded from the beep's end on, not
+    // dropped: a caller who speaks over the beep is still heard (what follows it is in the file).
+    const overBeep: { text: string; at: number }[] = [];
     if (request.beep) {
       this.hear('beep', BEEP_MS);
+      this.speechOverBeep = overBeep;
       try {
         await this.wait(BEEP_MS, signal);
       } catch (error) {
         // Stopped before a sound was recorded: the file is still complete, and empty.
         await writeWav(request.path, 0, () => {});
         throw error;
+      } finally {
+        this.speechOverBeep = null;
       }
     }
-    const recording = new SimRecording(this.leg.network.clock, this.leg.network.tts, request.path, request);
+    const clock = this.leg.network.clock;
+    const recording = new SimRecording(clock, this.leg.network.tts, request.path, request);
+    for (const { text, at } of overBeep) recording.speak(text, clock.callTimeSince(at));
     // A finishOnKey and a redirect both end the recording here; the verb tells them apart.
     const stop = () => recording.end('finished');
     request.stop.addEventListener('abort', stop, { once: true });
@@ -233,6 +243,7 @@ export class SimMedia implements Media {
 
   /** The phone said `text`: recordings running now hear it, and so do a joined leg and taps. */
   farEndSpoke(text: string): void {
+    this.speechOverBeep?.push({ text, at: this.leg.network.clock.now() });
     for (const recording of this.recordings ?? []) recording.speak(text);
     this.send({ kind: 'speech', text });
   }

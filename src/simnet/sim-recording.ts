@@ -36,8 +36,8 @@ export class SimRecording {
   /** Audio sent by the phone, at ms offsets from the start. */
   private readonly parts: { atMs: number; pcm: Int16Array }[] = [];
   private readonly renders = new Set<Promise<void>>();
-  /** When the phone's current sound ends (it cannot say two things at once). */
-  private busyUntil = 0;
+  /** When the phone's current sound ends (it cannot say two things at once); -∞ before any. */
+  private busyUntil = Number.NEGATIVE_INFINITY;
   private silenceTimer: Timer | null = null;
   private maxTimer: Timer | null = null;
   /** Call time at which the recording ended. */
@@ -63,12 +63,15 @@ export class SimRecording {
     return this.ended;
   }
 
-  /** The phone says `text` now. */
-  speak(text: string): void {
+  /**
+   * The phone says `text`, starting now or `startedMsAgo` before (words begun before the
+   * recording did: only what falls after its start is written).
+   */
+  speak(text: string, startedMsAgo = 0): void {
     if (this.endedAt !== null) return;
     this.silenceTimer?.cancel();
     this.silenceTimer = null;
-    const atMs = Math.max(this.elapsed(), this.busyUntil);
+    const atMs = Math.max(this.elapsed() - startedMsAgo, this.busyUntil);
     if (!this.tts) return this.sent(atMs, null, sayDurationMs(text));
     const render = this.tts.render(text, PHONE_VOICE).then(
       (pcm) => this.sent(atMs, pcm, (pcm.length * 1000) / WAV_SAMPLE_RATE),
@@ -136,8 +139,8 @@ export class SimRecording {
     this.silenceTimer?.cancel();
     this.silenceTimer = null;
     if (this.limits.silenceTimeoutMs <= 0) return;
-    const delay = this.busyUntil + this.limits.silenceTimeoutMs - this.elapsed();
-    const at = this.busyUntil + this.limits.silenceTimeoutMs;
+    const at = Math.max(this.busyUntil, 0) + this.limits.silenceTimeoutMs;
+    const delay = at - this.elapsed();
     this.silenceTimer = this.clock.setTimer(Math.max(0, delay), () => this.end('silence', at));
   }
 }
