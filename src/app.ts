@@ -11,9 +11,11 @@ import { SystemClock } from './ports/system-clock.js';
 import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
 import { SimNetwork } from './simnet/sim-network.js';
+import { defaultPhoneVoice } from './simnet/phone-voice.js';
 import { Recordings } from './recordings/recordings.js';
 import { ffmpegTranscoder } from './recordings/transcoder.js';
 import type { Tts } from './ports/tts.js';
+import type { AudioToolPaths } from './audio/audio-tools.js';
 import { CarrierRouter } from './calls/carrier-router.js';
 import type { Carrier } from './ports/carrier.js';
 import { SipClientsFile } from './sip/client-credentials.js';
@@ -39,8 +41,13 @@ export interface SwitchboardOptions {
   logger?: Logger | false;
   /** Replaces the system clock (tests). */
   clock?: Clock;
-  /** Renders what simulated phones say into recordings; without one their speech records as silence. */
+  /**
+   * Renders what simulated phones say into recordings. Default: espeak-ng when the machine has
+   * it, else a speech-shaped signal of the words' length (with a startup warning).
+   */
   tts?: Tts;
+  /** Paths of espeak-ng and ffmpeg for the simulated phones' voice, when not on PATH under those names (SIP takes `sip.audioTools`). */
+  audioTools?: AudioToolPaths;
   /** Enables the SIP/RTP edge (off by default: the simulated network needs nothing but Node). */
   sip?: SipOptions;
 }
@@ -104,7 +111,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const webhooks = new WebhookClient();
   const tokens = new AccountTokens(store);
   const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log });
-  const sim = new SimNetwork({ clock, tts: options.tts });
+  const sim = new SimNetwork({ clock, tts: options.tts ?? (await phoneVoice(options, log)) });
   // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
   let publicUrl = '';
   const recordings = new Recordings({
@@ -144,6 +151,13 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
   const mediaStats = async () => sipEdge?.mediaStats();
   return { url, ...account, sim, sip: sipEdge?.address, calls, events, mediaStats, close };
+}
+
+/** The simulated phones' default voice, with a startup warning when it cannot be espeak-ng. */
+async function phoneVoice(options: SwitchboardOptions, log: Logger): Promise<Tts> {
+  const voice = await defaultPhoneVoice(options.audioTools ?? options.sip?.audioTools);
+  if (voice.warning) log.warn(voice.warning);
+  return voice.tts;
 }
 
 const DEFAULT_RTP_PORTS: [number, number] = [10000, 20000];
