@@ -12,6 +12,7 @@ import type { Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
 import { SimNetwork } from './simnet/sim-network.js';
 import { defaultPhoneVoice } from './simnet/phone-voice.js';
+import { loadGeoData } from './session/geo-params.js';
 import { Recordings } from './recordings/recordings.js';
 import { ffmpegTranscoder } from './recordings/transcoder.js';
 import type { Tts } from './ports/tts.js';
@@ -105,6 +106,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const store = new SqliteStore(join(options.dataDir, 'switchboard.db'));
   await store.migrate();
 
+  loadGeoData(); // once, here, so that no call's first webhook waits for it
   const account = bootstrapAccount(options);
   await store.putAccount({ sid: account.accountSid, authToken: account.authToken, friendlyName: 'Switchboard', dateCreated: clock.now() });
 

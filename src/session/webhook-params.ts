@@ -1,10 +1,12 @@
 import { rfc2822 } from '../domain/dates.js';
 import type { CallRecord } from '../domain/call.js';
 import type { CallEvent } from '../domain/call-status.js';
+import { geoParams } from './geo-params.js';
 
 /**
  * The standard parameters of every voice webhook (webhooks.md §1): what the app's TwiML URL,
- * `action` URLs and status callbacks receive about the call.
+ * `action` URLs and status callbacks receive about the call, with the geographic ones
+ * (geo-parameters.md) of each phone-number party.
  */
 export function voiceParams(call: CallRecord, callStatus: string = call.status): Record<string, string> {
   const params: Record<string, string> = {
@@ -17,6 +19,7 @@ export function voiceParams(call: CallRecord, callStatus: string = call.status):
     Direction: call.direction,
     Caller: call.from,
     Called: call.to,
+    ...geoParams(call.from, call.to, true),
   };
   if (call.parentCallSid) params.ParentCallSid = call.parentCallSid;
   if (call.forwardedFrom) params.ForwardedFrom = call.forwardedFrom;
