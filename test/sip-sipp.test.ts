@@ -89,6 +89,20 @@ describe('SIP calls with sipp', () => {
     });
   }
 
+  for (const twiml of ['<Response><Hangup/></Response>', '<Response/>']) {
+    it(`a burst of 80 INVITEs 5 ms apart to ${twiml} is answered 200 then hung up, every caller agreeing with its record`, async () => {
+      h.app.route('/voice', twiml);
+      const dialled = Date.now();
+      const result = await runSipp({ scenario: sippFixture('uac-callee-hangs-up'), target: sipTarget, service: NUMBER.slice(1), calls: 80, rate: 200, limit: 80, timeoutMs: 60_000 });
+      assert.equal(result.code, 0, `a caller got something other than 200 + BYE:\n${result.errors.slice(0, 3000)}`);
+      assert.equal(result.stats?.successful, 80);
+      const sids = h.app.requests.filter((r) => r.path === '/voice' && r.at >= dialled).map((r) => r.params.CallSid!);
+      assert.equal(new Set(sids).size, 80);
+      const records = await Promise.all(sids.map((sid) => eventually(() => h.client.calls(sid).fetch(), (c) => c.status === 'completed')));
+      assert.ok(records.every((c) => c.startTime !== null), 'every record says the call was answered, as every caller saw');
+    });
+  }
+
   it('an INVITE to a number nobody provisioned gets 404', async () => {
     const result = await runSipp({ scenario: 'uac', target: sipTarget, service: '15005550199', durationMs: 100 });
     assert.equal(result.code, 1);

@@ -53,6 +53,8 @@ export class SipLeg implements Leg {
   private readonly life: LegLifecycle;
   /** Inbound: `answer()` was called; the 200 OK goes out once the RTP port is open. */
   private answering = false;
+  /** Inbound: hung up by us between `answer()` and the 200 OK; the BYE follows the 200. */
+  private byeOnAnswer = false;
   /** Joined to another leg: a resume from hold goes back to `bridged`. */
   private linked = false;
   private listener: LegListener | undefined;
@@ -167,7 +169,12 @@ export class SipLeg implements Leg {
     if (this.isEnded()) return;
     if (this.dialog) void this.dialog.bye();
     else if (this.outgoing) this.outgoing.cancel();
-    else this.incoming?.reject(487, 'Request Terminated');
+    else if (this.answering) {
+      // The call was answered (its record says so) but the 200 OK waits for the RTP port:
+      // send it, then the BYE, so the caller sees the call the record shows, never a 487.
+      this.byeOnAnswer = true;
+      return;
+    } else this.incoming?.reject(487, 'Request Terminated');
     this.end();
   }
 
@@ -276,6 +283,10 @@ export class SipLeg implements Leg {
     });
     if (media) this.useMedia(media);
     this.answeredSignal.resolve(this.stream!);
+    if (this.byeOnAnswer) {
+      void dialog.bye();
+      this.end();
+    }
   }
 
   /** A re-INVITE (hold or resume, RFC 3264 §8.4): answer it and follow its direction. */
