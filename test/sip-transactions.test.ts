@@ -147,7 +147,7 @@ describe('INVITE client transaction', () => {
     assert.equal(transport.sent.length, sentBefore);
   });
 
-  it('drops a response that fails validation without passing it up or warning (one debug line)', () => {
+  it('drops responses that fail validation without passing them up, with one warning for a burst of them', () => {
     const clock = new ManualClock();
     const transport = new FakeTransport(clock);
     const logged: string[] = [];
@@ -158,9 +158,10 @@ describe('INVITE client transaction', () => {
     layer.sendInvite(invite, PEER, u);
     const bad = makeResponse(invite, 180, undefined, { toTag: 'x' });
     bad.headers.push({ name: 'Contact', value: '<sip:' });
-    transport.inject(bad);
+    for (let i = 0; i < 50; i++) transport.inject(bad);
     assert.deepEqual(u.events, []);
-    assert.deepEqual(logged, ['debug SIP: dropped an invalid response']);
+    assert.deepEqual(logged, ['warn SIP: invalid-response from a peer (1 since the last report)']);
+    assert.deepEqual(layer.faults.totals(), { 'invalid-response': 50 });
   });
 
   it('drops a response whose top Via sent-by is not ours, even with a live transaction\'s branch (§18.1.2)', () => {

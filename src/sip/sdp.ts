@@ -71,20 +71,9 @@ export function answerOffer(
   offer: string,
   local: LocalMedia,
 ): { sdp: string; media: NegotiatedMedia } | { error: 488; reason: string } {
-  const session = parseSdp(offer);
-  // An unreadable body is an unacceptable offer (488), not a malformed SIP message (400).
-  if (typeof session === 'string') return { error: 488, reason: session };
-  if (session.media.length === 0) return { error: 488, reason: 'the offer has no media stream' };
-  let chosen: { index: number; media: NegotiatedMedia; events?: string } | undefined;
-  /** Why the first audio stream we could not use was refused, when no stream is usable. */
-  let problem: string | undefined;
-  for (const [index, m] of session.media.entries()) {
-    if (chosen) break;
-    const usable = acceptableAudio(session, m);
-    if (typeof usable === 'string') problem ??= usable;
-    else if (usable) chosen = { index, ...usable };
-  }
-  if (!chosen) return { error: 488, reason: problem ?? 'no audio stream offers PCMU or PCMA over RTP/AVP' };
+  const found = chooseOffered(offer);
+  if ('error' in found) return found;
+  const { session, chosen } = found;
   const { media, events } = chosen;
   const lines = session.media.flatMap((m, index) => {
     if (index !== chosen!.index) return [`m=${m.type} 0 ${m.protocol} ${String(m.payloads ?? '').trim() || '0'}`];
@@ -100,6 +89,33 @@ export function answerOffer(
     ];
   });
   return { sdp: sdp(local, lines), media };
+}
+
+/**
+ * Why an offer cannot be answered (it would get 488), or undefined when it can: checked as the
+ * INVITE arrives, so that an unusable offer is refused before a call exists.
+ */
+export function offerProblem(offer: string): string | undefined {
+  const found = chooseOffered(offer);
+  return 'error' in found ? found.reason : undefined;
+}
+
+/** The first audio stream of an offer that we can take, or why there is none (488). */
+function chooseOffered(offer: string):
+  | { session: SessionDescription; chosen: { index: number; media: NegotiatedMedia; events?: string } }
+  | { error: 488; reason: string } {
+  const session = parseSdp(offer);
+  // An unreadable body is an unacceptable offer (488), not a malformed SIP message (400).
+  if (typeof session === 'string') return { error: 488, reason: session };
+  if (session.media.length === 0) return { error: 488, reason: 'the offer has no media stream' };
+  /** Why the first audio stream we could not use was refused, when no stream is usable. */
+  let problem: string | undefined;
+  for (const [index, m] of session.media.entries()) {
+    const usable = acceptableAudio(session, m);
+    if (typeof usable === 'string') problem ??= usable;
+    else if (usable) return { session, chosen: { index, ...usable } };
+  }
+  return { error: 488, reason: problem ?? 'no audio stream offers PCMU or PCMA over RTP/AVP' };
 }
 
 /** Reads the peer's answer to our offer: the first m= line is our audio stream (RFC 3264 §6). */

@@ -6,6 +6,7 @@ import type { SipUri } from './message/types.js';
 import type { SipRegistrar } from './registrar.js';
 import { clientCaller, clientContact, refuseUnregistered, sipClientFor } from './sip-clients.js';
 import { SipLeg, type SipLegHost } from './sip-leg.js';
+import { offerProblem } from './sdp.js';
 import { endpointOf, phoneNumberOf, sipTargetFor, type SipTrunk } from './sip-endpoints.js';
 import type { IncomingInvite } from './user-agent.js';
 
@@ -65,6 +66,10 @@ export class SipCarrier implements Carrier {
   private offerInbound(invite: IncomingInvite): void {
     const handler = this.inboundHandler;
     if (!handler) return invite.reject(503, 'Service Unavailable');
+    // RFC 3261 §13.3.1.1 / RFC 3264 §6: an offer we could never answer is refused at once with
+    // 488, before a call exists, rather than rung and fetched to fail at the answer.
+    const unusable = invite.offer === undefined ? undefined : offerProblem(invite.offer);
+    if (unusable) return invite.reject(488, 'Not Acceptable Here');
     invite.progress(180);
     const offer = new SipOffer(this.host, invite);
     handler(offer).catch((error: unknown) => {

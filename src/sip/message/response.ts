@@ -1,8 +1,9 @@
 /**
  * Building a response to a request (RFC 3261 §8.2.6) and the standard reason phrases (§21).
  */
-import { SipParseError } from './errors.js';
-import { parseNameAddr } from './fields.js';
+import { randomBytes } from 'node:crypto';
+import { fail, SipParseError } from './errors.js';
+import { parseCSeq, parseNameAddr, parseVia } from './fields.js';
 import { getHeader, getHeaders } from './headers.js';
 import { headerKey } from './names.js';
 import type { SipHeader, SipRequest, SipResponse } from './types.js';
@@ -87,17 +88,59 @@ function hasTag(to: string): boolean {
 /**
  * The response a UAS owes a request that failed to parse (§21.4.1, §21.5.6, §21.4.16), built
  * from the raw fields the parser salvaged. Undefined when it cannot be addressed (a response,
- * an ACK, which is never answered, or Via/From/To/Call-ID/CSeq missing): drop those silently.
+ * an ACK, which is never answered): drop those silently.
  */
 export function responseToParseError(err: SipParseError, toTag?: string): SipResponse | undefined {
   if (err.kind !== 'request' || err.method === undefined || err.method === 'ACK') return undefined;
-  for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
-    if (getHeader(err.headers, name) === undefined) return undefined;
+  return refusal(err.method, err.headers, err.status, err.status === 400 ? `Bad Request (${err.message})` : defaultReason(err.status), toTag);
+}
+
+/**
+ * A well-formed error response to a request whose header fields may be faulty (a 400 for
+ * malformed input): one From, To, Call-ID and CSeq, each the request's first well-formed one
+ * (a placeholder where it has none: a faulty field is never echoed), the request's Vias up to
+ * the first malformed one, and a short printable reason. Undefined when the top Via is missing
+ * or malformed: there is nowhere to send a response (§18.2.2), so the request is dropped.
+ */
+export function refusal(method: string, requestHeaders: readonly SipHeader[], status: number, reason: string, toTag?: string): SipResponse | undefined {
+  const vias: string[] = [];
+  for (const value of getHeaders(requestHeaders, 'Via')) {
+    // A Via of another SIP version still says where to send the answer (a 505, RFC 4475 §3.3.13).
+    if (!parses(() => parseVia(value.replace(/^(\s*SIP\s*\/\s*)[^/\s]+/i, '$12.0')))) break;
+    vias.push(value);
   }
-  const request: SipRequest = {
-    kind: 'request', method: err.method, uri: { scheme: 'sip', host: 'invalid', params: {}, headers: {} },
-    headers: err.headers, body: Buffer.alloc(0),
-  };
-  const reason = err.status === 400 ? `Bad Request (${err.message})`.replace(/[\r\n]/g, ' ') : defaultReason(err.status);
-  return makeResponse(request, err.status, reason, toTag === undefined ? {} : { toTag });
+  if (vias.length === 0) return undefined;
+  const first = (name: string, check: (value: string) => unknown) => getHeaders(requestHeaders, name).find((v) => parses(() => check(v)));
+  const cseq = first('CSeq', (v) => (parseCSeq(v).method === method ? true : fail('other method')));
+  const headers: SipHeader[] = [
+    ...vias.map((value) => ({ name: 'Via', value })),
+    { name: 'From', value: first('From', parseNameAddr) ?? ANONYMOUS },
+    { name: 'To', value: withTag(first('To', parseNameAddr) ?? ANONYMOUS, toTag) },
+    { name: 'Call-ID', value: first('Call-ID', (v) => (/^\S+$/.test(v.trim()) ? true : fail('bad Call-ID')))?.trim() ?? `invalid-${randomBytes(8).toString('hex')}` },
+    { name: 'CSeq', value: cseq ?? `1 ${method}` },
+  ];
+  return { kind: 'response', status, reason: printable(reason), headers, body: Buffer.alloc(0) };
+}
+
+/** RFC 3323 §4.1.1's anonymous URI: stands in for a From or To that cannot be echoed. */
+const ANONYMOUS = '<sip:anonymous@anonymous.invalid>';
+
+function withTag(to: string, tag = randomBytes(6).toString('hex')): string {
+  return hasTag(to) ? to : `${to};tag=${tag}`;
+}
+
+function parses(check: () => unknown): boolean {
+  try {
+    check();
+    return true;
+  } catch (err) {
+    if (err instanceof SipParseError) return false;
+    throw err;
+  }
+}
+
+/** A reason phrase that cannot break the status line or carry a peer's megabytes back to it. */
+function printable(reason: string): string {
+  const clean = reason.replace(/[^\x20-\x7e]/g, ' ');
+  return clean.length > 120 ? `${clean.slice(0, 117)}...` : clean;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../ports/clock.js';
-import { guarded, silentLogger, type SipLogger } from '../logger.js';
+import { guarded, PeerFaults, silentLogger, type SipLogger } from '../logger.js';
 import { callIdOf, cseqOf, fromOf, tagOf, topVia } from '../message/headers.js';
 import { validateRequest, validateResponse } from '../message/validate.js';
-import { makeResponse } from '../message/response.js';
+import { makeResponse, refusal } from '../message/response.js';
 import type { SipAddress, SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import type { SipTransport } from '../transport/transport.js';
 import { InviteClientTransaction, type ClientTransactionUser } from './invite-client-transaction.js';
@@ -55,9 +55,12 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private core: TransactionCore | undefined;
   private readonly sentBy: string;
+  /** Malformed requests and stray responses: counted, logged at a bounded rate. */
+  readonly faults: PeerFaults;
 
   constructor(options: TransactionLayerOptions) {
     this.context = { transport: options.transport, clock: options.clock, logger: options.logger ?? silentLogger };
+    this.faults = new PeerFaults(this.context.logger);
     this.sentBy = sentByKey(options.sentBy.host, options.sentBy.port);
     options.transport.onMessage((message, source) =>
       guarded(this.context.logger, 'receiving a message', () => this.receive(message, source)),
@@ -118,12 +121,12 @@ export class TransactionLayer {
     const problem = validateResponse(response);
     if (problem) {
       // §18.1.2 / §8.1.3.1: a malformed response is discarded; a peer can send these at will.
-      this.context.logger.debug?.({ reason: problem.reason, source }, 'SIP: dropped an invalid response');
+      this.faults.note('invalid-response', { reason: problem.reason, source });
       return;
     }
     const via = topVia(response);
     if (sentByKey(via.host, via.port ?? 5060) !== this.sentBy) {
-      this.context.logger.debug?.({ source, via: `${via.host}:${via.port ?? 5060}` }, 'SIP: dropped a response for another sent-by');
+      this.faults.note('foreign-response', { source, via: `${via.host}:${via.port ?? 5060}` });
       return;
     }
     this.clients.get(clientKeyOf(response))?.receiveResponse(response);
@@ -133,8 +136,9 @@ export class TransactionLayer {
     // §8.2 / §21.4.1: a request missing or garbling a mandatory header gets 400 (never an ACK).
     const problem = validateRequest(request);
     if (problem) {
-      this.context.logger.warn({ reason: problem.reason, source }, 'SIP: invalid request');
-      if (request.method !== 'ACK') this.sendStateless(makeResponse(request, problem.status, `Bad Request (${problem.reason})`), source);
+      const response = request.method === 'ACK' ? undefined : refusal(request.method, request.headers, problem.status, `Bad Request (${problem.reason})`);
+      this.faults.note(response ? 'invalid-request' : 'unanswerable-request', { reason: problem.reason, source });
+      if (response) this.sendStateless(response, source);
       return;
     }
     const key = serverKeyOf(request, request.method === 'ACK' ? 'INVITE' : request.method);

@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { guarded, silentLogger, type SipLogger } from '../logger.js';
+import { guarded, PeerFaults, silentLogger, type SipLogger } from '../logger.js';
 import { SipParseError } from '../message/errors.js';
 import { formatVia, parseVia } from '../message/fields.js';
 import { responseToParseError } from '../message/response.js';
@@ -30,12 +30,15 @@ export interface UdpTransportOptions {
  */
 export class UdpTransport implements SipTransport {
   private readonly logger: SipLogger;
+  /** Datagrams that are not SIP or cannot be parsed: counted, logged at a bounded rate. */
+  readonly faults: PeerFaults;
   private socket: Socket | undefined;
   private handler: ((message: SipMessage, source: SipAddress) => void) | undefined;
   private bound: SipAddress | undefined;
 
   constructor(private readonly options: UdpTransportOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.faults = new PeerFaults(this.logger);
   }
 
   /** The bound address; throws before `start()` resolved. */
@@ -123,11 +126,8 @@ export class UdpTransport implements SipTransport {
   /** §21.4.1: answer a malformed request with the status the parser chose, if it can be addressed. */
   private rejectUnparsable(err: unknown, source: SipAddress): void {
     const response = err instanceof SipParseError ? responseToParseError(err) : undefined;
-    if (!response) {
-      this.logger.warn({ err, source }, 'SIP: dropped an unparsable datagram');
-      return;
-    }
-    this.send(response, source).catch(() => undefined);
+    this.faults.note(response ? 'unparsable-request' : 'unparsable-datagram', { reason: (err as Error).message.slice(0, 120), source });
+    if (response) this.send(response, source).catch(() => undefined);
   }
 }
 
