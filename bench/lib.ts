@@ -211,22 +211,6 @@ export async function runLoad(options: {
   return { rate: ok / (options.durationMs / 1000), ok, failed, unexpected, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }
 
-/** Adds up load runs of equal connections: rate over the total measured time, pooled percentiles. */
-export function combine(results: (LoadResult & { latencies: number[] })[], durationMs: number): LoadResult {
-  const latencies = results.flatMap((r) => r.latencies);
-  const unexpected: Record<string, number> = {};
-  for (const r of results) for (const [k, v] of Object.entries(r.unexpected)) unexpected[k] = (unexpected[k] ?? 0) + v;
-  const ok = results.reduce((n, r) => n + r.ok, 0);
-  return {
-    rate: ok / ((durationMs * results.length) / 1000),
-    ok,
-    failed: results.reduce((n, r) => n + r.failed, 0),
-    unexpected,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
-}
-
 /**
  * Sends `total` requests with at most `connections` in flight and returns every response body
  * (in completion order). Throws on the first unexpected status.
