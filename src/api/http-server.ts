@@ -14,6 +14,7 @@ import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
+import { registerTwilioHosts } from './twilio-hosts.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -63,6 +64,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     throw notFound(request.url.split('?', 1)[0]!);
   });
 
+  registerTwilioHosts(app);
   app.get('/health', async (_request, reply) => {
     const ready = deps.isReady();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', liveCalls: deps.calls.liveCount });
