@@ -15,6 +15,9 @@ import { registerRecordingRoutes } from './recordings-routes.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
 import { registerTwilioHosts } from './twilio-hosts.js';
+import { registerMultipartForms } from './multipart.js';
+
+const BODY_LIMIT = 1024 * 1024;
 
 export interface HttpServerDeps {
   store: Store;
@@ -34,7 +37,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Repeated keys are kept (`StatusCallbackEvent=a&StatusCallbackEvent=b`): calls-api.md §1.
     routerOptions: { querystringParser: (text) => parseForm(text) },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // A URL that cannot be decoded never reaches a route; answer it like any bad request.
     frameworkErrors: (error, request, reply) => {
       sendError(request.url, (reply as FastifyReply).code(400), { message: error.message, status: 400 });
@@ -43,6 +46,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {
     done(null, parseForm(text as string));
   });
+  registerMultipartForms(app, BODY_LIMIT);
 
   app.setErrorHandler((error: FastifyError | TwilioError, request, reply) => {
     const twilio = error instanceof TwilioError ? error : null;
