@@ -71,7 +71,7 @@ export function parseUpdateParams(form: Form): CallUpdate {
   }
   const url = urlParam(form, 'Url');
   const twiml = twimlParam(form);
-  if (url && twiml !== null) throw badRequest(undefined, 'Url and Twiml are mutually exclusive: send one of them.');
+  if (url && twiml !== null) throw badRequest(32019, 'Url and Twiml are mutually exclusive: send one of them.');
   const redirect = url || twiml !== null ? { url, method: methodParam(form, 'Method'), twiml } : null;
   const fallbackUrl = urlParam(form, 'FallbackUrl');
   const statusCallback = urlParam(form, 'StatusCallback', 21609);

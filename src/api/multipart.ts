@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { TwilioError } from '../domain/errors.js';
 import type { Form } from './form.js';
 
-const tooLarge = (limit: number) => new TwilioError(413, undefined, `The request body is larger than ${limit} bytes`);
+const tooLarge = (limit: number) => new TwilioError(413, 70002, `The request body is larger than ${limit} bytes`);
 
 /**
  * `multipart/form-data` bodies, read into the same {@link Form} as a urlencoded one. twilio-node
@@ -37,7 +37,7 @@ export function registerMultipartForms(app: FastifyInstance, bodyLimit: number):
       const status = (error as { statusCode?: number }).statusCode;
       // busboy's own complaints ("Unexpected end of form", a missing boundary) carry no status.
       if (status === 413) throw tooLarge(bodyLimit);
-      throw new TwilioError(400, undefined, `The multipart/form-data body could not be read: ${(error as Error).message}`);
+      throw new TwilioError(400, 70002, `The multipart/form-data body could not be read: ${(error as Error).message}`);
     }
     request.body = form;
   });
