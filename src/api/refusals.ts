@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError } from 'fastify';
 import { moreInfo, TwilioError, type ErrorCode } from '../domain/errors.js';
@@ -54,6 +55,14 @@ export function clipMessage(message: string): string {
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return void socket.destroy();
+  // A request before the bad one on this connection may still be answering (pipelining): its
+  // response goes first. Node keeps the response in progress on the socket (`_httpMessage`).
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once('finish', () => answerClientError(error, socket));
+    inFlight.once('close', () => socket.writable || socket.destroy());
+    return;
+  }
   const refusal =
     error.code === 'HPE_HEADER_OVERFLOW' ? { status: 431, code: 70002, text: 'Request Header Fields Too Large', message: 'The request head is larger than 16 KB' }
     : error.code === 'HPE_INVALID_METHOD' ? { status: 405, code: 20004, text: 'Method Not Allowed', message: 'The request method is not an HTTP method this API serves' }
