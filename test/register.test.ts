@@ -70,7 +70,13 @@ import twilio from 'twilio';
 const client = twilio('AC${'f'.repeat(32)}', '${'0'.repeat(32)}', { edge: 'sydney', region: 'au1' });
 const call = await client.calls.create({ to: '+14155550101', from: '+15005550006', url: process.argv[2] });
 const listed = await client.calls.list({ to: '+14155550101' });
-console.log(JSON.stringify({ sid: call.sid, accountSid: call.accountSid, listed: listed.map((c) => c.sid) }));
+const fetched = await (await fetch('https://api.twilio.com' + call.uri)).json();
+const studio = await fetch('https://studio.twilio.com/v2/Flows');
+const elsewhere = await fetch(process.argv[2]);
+console.log(JSON.stringify({
+  sid: call.sid, accountSid: call.accountSid, listed: listed.map((c) => c.sid),
+  fetched: fetched.sid, studio: [studio.status, (await studio.json()).code], elsewhere: elsewhere.status,
+}));
 `;
 
 /** A CommonJS app that also talks to a non-Twilio host, which must be left alone. */
@@ -142,6 +148,18 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
     const out = lastJsonLine(ran);
     assert.equal(out.accountSid, h.server.accountSid);
     assert.deepEqual(out.listed, [out.sid]);
+    assert.equal(out.fetched, out.sid, 'fetch() of an api.twilio.com URL reaches Switchboard');
+    assert.deepEqual(out.studio, [404, 20404]);
+    assert.equal(out.elsewhere, 200, 'fetch() of another host is left alone');
+  });
+
+  it('a proxy in the environment does not take the SDK\'s requests away from Switchboard', async () => {
+    const deadProxy = 'http://127.0.0.1:9';
+    const ran = await run(process.execPath, ['--import', 'switchboard/register', 'sdk-app.cjs', 'twilio', `${h.app.url}/voice`], {
+      cwd: project,
+      env: { ...env, HTTP_PROXY: deadProxy, HTTPS_PROXY: deadProxy, TWILIO_ACCOUNT_SID: h.server.accountSid, TWILIO_AUTH_TOKEN: h.server.authToken },
+    });
+    assert.equal((await h.client.calls(lastJsonLine(ran).sid).fetch()).to, '+14155550100');
   });
 
   it('node --require switchboard/register works for CommonJS and leaves requests to other hosts alone', async () => {

@@ -3,7 +3,8 @@ import { notFound } from '../domain/errors.js';
 
 /**
  * Which `*.twilio.com` names this server answers for. The preload (`switchboard/register`)
- * sends every Twilio host here and keeps the original name in `Host` (sdk-hosts.md §5); the
+ * sends every Twilio host here and keeps the original name in `Host` (sdk-hosts.md §5), or in
+ * `X-Forwarded-Host` for `fetch`, which may not set `Host`; the
  * 2010-04-01 API lives on `api.twilio.com`, also under an edge and region
  * (`api.sydney.au1.twilio.com`, sdk-hosts.md §1). Any other product host (`verify`, `studio`…)
  * gets Twilio's 404 body on every path, so an SDK raises its usual RestException instead of a
@@ -19,6 +20,8 @@ export function servesHost(hostHeader: string | undefined): boolean {
 
 export function registerTwilioHosts(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
-    if (!servesHost(request.headers.host)) throw notFound(request.url.split('?', 1)[0]!);
+    const forwarded = request.headers['x-forwarded-host'];
+    const host = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.headers.host;
+    if (!servesHost(host)) throw notFound(request.url.split('?', 1)[0]!);
   });
 }

@@ -15,8 +15,9 @@
  *   as that account whatever credentials the app holds (its `.env` may carry a real Twilio
  *   account): the Basic credentials and the `/Accounts/{AC…}` path segment are replaced.
  *
- * The product host (`api`, `messaging`, `api.sydney.au1`…) is kept in the `Host` header, which is
- * how Switchboard tells the hosts it serves from those it answers with Twilio's 404.
+ * The product host (`api`, `messaging`, `api.sydney.au1`…) is kept in the `Host` header (in
+ * `X-Forwarded-Host` for `fetch`), which is how Switchboard tells the hosts it serves from those
+ * it answers with Twilio's 404.
  *
  * CommonJS on purpose: `--require` needs it, and `--import` loads it as well.
  */
@@ -29,6 +30,9 @@ const target = new URL(process.env.SWITCHBOARD_URL || 'http://127.0.0.1:8080');
 const accountSid = process.env.SWITCHBOARD_ACCOUNT_SID || '';
 const authToken = process.env.SWITCHBOARD_AUTH_TOKEN || '';
 const asAccount = /^AC[0-9a-fA-F]{32}$/.test(accountSid) && authToken !== '';
+const basicAuth = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
+/** The 2010-04-01 path with the app's account SID replaced by Switchboard's. */
+const accountPath = (path: string) => path.replace(/^(\/2010-04-01\/Accounts\/)AC[0-9a-fA-F]{32}(?=[/.?]|$)/, `$1${accountSid}`);
 
 /** The real `http.request` (or `https.request` for an https Switchboard), taken before patching. */
 const send: RequestFn = target.protocol === 'https:' ? https.request : http.request;
@@ -62,8 +66,8 @@ function redirected(options: http.RequestOptions): http.RequestOptions {
   let path = options.path ?? '/';
   const rest: http.RequestOptions = { ...options };
   if (asAccount) {
-    headers.authorization = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
-    path = path.replace(/^(\/2010-04-01\/Accounts\/)AC[0-9a-fA-F]{32}(?=[/.?]|$)/, `$1${accountSid}`);
+    headers.authorization = basicAuth;
+    path = accountPath(path);
     delete rest.auth;
   }
   // An SDK's https or proxy agent cannot carry a plain-HTTP request (ERR_INVALID_PROTOCOL), and
@@ -90,6 +94,29 @@ function wrap(original: RequestFn, isGet: boolean): RequestFn {
 // The module objects are shared by every `require` and `import` of them, so one patch serves both.
 Object.assign(http, { request: wrap(http.request, false), get: wrap(http.get, true) });
 Object.assign(https, { request: wrap(https.request, false), get: wrap(https.get, true) });
+
+// No SDK uses `fetch`, but apps do, e.g. to download a recording's media from the URL the API
+// gave them. `fetch` may not set `Host`, so the product host travels in `X-Forwarded-Host`.
+const realFetch = globalThis.fetch;
+if (typeof realFetch === 'function') {
+  globalThis.fetch = function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const original = new Request(input, init);
+    const url = new URL(original.url);
+    if (!isTwilio(url.hostname)) return realFetch(input, init);
+    const headers = new Headers(original.headers);
+    headers.set('x-forwarded-host', bare(url.hostname));
+    let path = url.pathname;
+    if (asAccount) {
+      headers.set('authorization', basicAuth);
+      path = accountPath(path);
+    }
+    const body = original.body;
+    return realFetch(new URL(path + url.search, target), {
+      method: original.method, headers, body, redirect: original.redirect, signal: original.signal,
+      ...(body && { duplex: 'half' }),
+    } as RequestInit);
+  };
+}
 
 // twilio-run replaces the whole environment with the project's `.env` (`process.env =
 // config.env`) before it forks a worker per request, which would drop the preload
