@@ -122,7 +122,7 @@ export function timeRange(name: string, get: (key: string) => string | undefined
     const value = get(key);
     if (value === undefined) return null;
     const date = parseFilterDate(value);
-    if (!date) throw badRequest(undefined, `${key} '${value}' is not a date (YYYY-MM-DD or ISO 8601)`);
+    if (!date) throw badRequest(70002, `${key} '${value}' is not a date (YYYY-MM-DD or ISO 8601)`);
     return { start: date.epochMs, end: date.epochMs + (date.dayOnly ? DAY_MS : 1000) };
   };
   const on = parse(name);
