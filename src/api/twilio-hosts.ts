@@ -19,9 +19,10 @@ export function servesHost(hostHeader: string | undefined): boolean {
 }
 
 export function registerTwilioHosts(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     const forwarded = request.headers['x-forwarded-host'];
     const host = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.headers.host;
-    if (!servesHost(host)) throw notFound(request.url.split('?', 1)[0]!);
+    done(servesHost(host) ? undefined : notFound(request.url.split('?', 1)[0]!));
   });
 }

@@ -56,10 +56,17 @@ function optionsOf(args: unknown[]): { options: http.RequestOptions; callback?: 
   return { options, callback };
 }
 
+/** Node takes headers as an object or as a flat `[name, value, name, value…]` array. */
+function headerPairs(headers: http.RequestOptions['headers']): [string, http.OutgoingHttpHeader | undefined][] {
+  if (!Array.isArray(headers)) return Object.entries(headers ?? {});
+  const flat = headers as readonly string[];
+  return Array.from({ length: Math.floor(flat.length / 2) }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]]);
+}
+
 /** The request as Switchboard receives it: same method, path, headers and body, another address. */
 function redirected(options: http.RequestOptions): http.RequestOptions {
   const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
+  for (const [name, value] of headerPairs(options.headers)) {
     if (name.toLowerCase() !== 'host' && !(asAccount && name.toLowerCase() === 'authorization')) headers[name] = value;
   }
   headers.host = bare(options.hostname ?? options.host);
