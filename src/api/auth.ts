@@ -43,15 +43,20 @@ export class Authenticator {
 }
 
 /**
- * Credentials are checked as soon as the route is known, before the body is read or parsed: a
+ * Credentials are checked as soon as the route is known, before a body is read or parsed: a
  * client without them gets its 401 without the server spending a parse (or a 413) on its body.
  * The routes keep their own check, which this one has already answered.
  */
 export function authenticateBeforeBody(app: FastifyInstance, auth: Authenticator): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Without a body there is nothing to protect: the route's own check is enough, and the
+    // reads (the hot path) pay nothing here.
+    if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) return done();
     const route = request.routeOptions.url ?? '';
     const params = request.params as { accountSid?: string };
-    if (route.startsWith('/2010-04-01/Accounts/:accountSid') && params.accountSid) await auth.authorize(request, params.accountSid);
-    else if (route.startsWith('/sim/')) await auth.authenticate(request);
+    const check = route.startsWith('/2010-04-01/Accounts/:accountSid') && params.accountSid ? auth.authorize(request, params.accountSid)
+      : route.startsWith('/sim/') ? auth.authenticate(request) : undefined;
+    if (check) check.then(() => done(), done);
+    else done();
   });
 }
