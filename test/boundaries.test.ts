@@ -5,7 +5,7 @@
  *
  * The layering, top to bottom; an import may only point DOWN it, or stay in its own folder:
  *
- *   cli, testing → app.ts (the files at src/ root) → api → calls → session → verbs → twiml
+ *   cli, testing, register → app.ts (the files at src/ root) → api → calls → session → verbs → twiml
  *   → carriers and stores (simnet, sip, webhooks, store) → recordings → audio → ports → domain
  *
  * Folders on one floor never import each other: the carriers and stores are adapters, and
@@ -35,7 +35,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** The floors, top first. `app.ts` stands for every file directly in `src/`. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['cli', 'testing'],
+  ['cli', 'testing', 'register'],
   ['app.ts'],
   ['api'],
   ['calls'],
@@ -77,7 +77,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+    return (path.endsWith('.ts') || path.endsWith('.cts')) && !path.endsWith('.d.ts') ? [path] : [];
   });
 }
 

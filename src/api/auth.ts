@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TwilioError } from '../domain/errors.js';
 import type { AccountTokens } from '../calls/account-tokens.js';
 
@@ -8,10 +8,19 @@ const unauthorized = (message: string) =>
 
 /** HTTP Basic auth with the Account SID and auth token (calls-api.md §1), on every request. */
 export class Authenticator {
+  /** One check per request: the hook before the body and the route's own call share it. */
+  private readonly checked = new WeakMap<FastifyRequest, Promise<string>>();
+
   constructor(private readonly tokens: AccountTokens) {}
 
   /** Returns the authenticated account SID, or throws 401 / 20003. */
-  async authenticate(request: FastifyRequest): Promise<string> {
+  authenticate(request: FastifyRequest): Promise<string> {
+    let check = this.checked.get(request);
+    if (!check) this.checked.set(request, (check = this.check(request)));
+    return check;
+  }
+
+  private async check(request: FastifyRequest): Promise<string> {
     const header = request.headers.authorization;
     if (!header?.startsWith('Basic ')) throw unauthorized('Authentication Error - No credentials provided');
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
@@ -31,4 +40,23 @@ export class Authenticator {
     const account = await this.authenticate(request);
     if (account !== pathAccountSid) throw unauthorized(`Authentication Error - credentials do not grant access to ${pathAccountSid}`);
   }
+}
+
+/**
+ * Credentials are checked as soon as the route is known, before a body is read or parsed: a
+ * client without them gets its 401 without the server spending a parse (or a 413) on its body.
+ * The routes keep their own check, which this one has already answered.
+ */
+export function authenticateBeforeBody(app: FastifyInstance, auth: Authenticator): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Without a body there is nothing to protect: the route's own check is enough, and the
+    // reads (the hot path) pay nothing here.
+    if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) return done();
+    const route = request.routeOptions.url ?? '';
+    const params = request.params as { accountSid?: string };
+    const check = route.startsWith('/2010-04-01/Accounts/:accountSid') && params.accountSid ? auth.authorize(request, params.accountSid)
+      : route.startsWith('/sim/') ? auth.authenticate(request) : undefined;
+    if (check) check.then(() => done(), done);
+    else done();
+  });
 }

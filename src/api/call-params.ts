@@ -56,7 +56,7 @@ export function parseCreateParams(form: Form): CreateCallParams {
       statusCallbackEvents: eventsParam(form),
       // Twilio caps the ring time at 600 s rather than refusing longer values.
       timeoutSec: Math.min(integerParam(form, 'Timeout', 21208, 1) ?? DEFAULT_TIMEOUT_SEC, MAX_TIMEOUT_SEC),
-      timeLimitSec: integerParam(form, 'TimeLimit', undefined, 1) ?? DEFAULT_TIME_LIMIT_SEC,
+      timeLimitSec: integerParam(form, 'TimeLimit', 70002, 1) ?? DEFAULT_TIME_LIMIT_SEC,
       sendDigits,
       recording: parseRecordingParams(form),
     },
@@ -67,11 +67,11 @@ export function parseCreateParams(form: Form): CreateCallParams {
 export function parseUpdateParams(form: Form): CallUpdate {
   const status = one(form, 'Status');
   if (status !== undefined && status !== 'canceled' && status !== 'completed') {
-    throw badRequest(undefined, `Status must be 'canceled' or 'completed', not '${status}'`);
+    throw badRequest(70002, `Status must be 'canceled' or 'completed', not '${status}'`);
   }
   const url = urlParam(form, 'Url');
   const twiml = twimlParam(form);
-  if (url && twiml !== null) throw badRequest(undefined, 'Url and Twiml are mutually exclusive: send one of them.');
+  if (url && twiml !== null) throw badRequest(32019, 'Url and Twiml are mutually exclusive: send one of them.');
   const redirect = url || twiml !== null ? { url, method: methodParam(form, 'Method'), twiml } : null;
   const fallbackUrl = urlParam(form, 'FallbackUrl');
   const statusCallback = urlParam(form, 'StatusCallback', 21609);
@@ -81,7 +81,7 @@ export function parseUpdateParams(form: Form): CallUpdate {
     fallback: fallbackUrl ? { url: fallbackUrl, method: methodParam(form, 'FallbackMethod') } : null,
     // Twilio only honours a new StatusCallback sent together with a redirect (call-lifecycle.md §3).
     statusCallback: statusCallback && redirect ? { url: statusCallback, method: methodParam(form, 'StatusCallbackMethod') } : null,
-    timeLimitSec: integerParam(form, 'TimeLimit', undefined, 1),
+    timeLimitSec: integerParam(form, 'TimeLimit', 70002, 1),
   };
 }
 

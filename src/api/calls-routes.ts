@@ -75,7 +75,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
 function callFilter(accountSid: string, filters: [string, string][]): CallFilter {
   const get = (key: string) => filters.find(([k]) => k === key)?.[1];
   const status = get('Status');
-  if (status !== undefined && !isCallStatus(status)) throw badRequest(undefined, `Status '${status}' is not a call status`);
+  if (status !== undefined && !isCallStatus(status)) throw badRequest(70002, `Status '${status}' is not a call status`);
   return {
     accountSid,
     to: get('To'),

@@ -7,13 +7,18 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { SimNetwork } from '../simnet/sim-network.js';
 import { registerSimRoutes } from './sim-routes.js';
-import { Authenticator } from './auth.js';
+import { authenticateBeforeBody, Authenticator } from './auth.js';
 import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
+import { registerTwilioHosts } from './twilio-hosts.js';
+import { registerMultipartForms } from './multipart.js';
+import { answerClientError, clipMessage, refusalOf } from './refusals.js';
+
+const BODY_LIMIT = 1024 * 1024;
 
 export interface HttpServerDeps {
   store: Store;
@@ -33,25 +38,29 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Repeated keys are kept (`StatusCallbackEvent=a&StatusCallbackEvent=b`): calls-api.md §1.
     routerOptions: { querystringParser: (text) => parseForm(text) },
-    bodyLimit: 1024 * 1024,
-    // A URL that cannot be decoded never reaches a route; answer it like any bad request.
-    frameworkErrors: (error, request, reply) => {
-      sendError(request.url, (reply as FastifyReply).code(400), { message: error.message, status: 400 });
+    bodyLimit: BODY_LIMIT,
+    // A path that is not valid UTF-8 once decoded, or a segment too long for any route, names no
+    // resource: Twilio answers those 404 / 20404.
+    frameworkErrors: (_error, request, reply) => {
+      const missing = notFound(request.url.split('?', 1)[0]!);
+      sendError(request.url, (reply as FastifyReply).code(404), { code: 20404, message: clipMessage(missing.message), more_info: moreInfo(20404), status: 404 });
     },
+    clientErrorHandler: answerClientError,
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, text, done) => {
     done(null, parseForm(text as string));
   });
+  registerMultipartForms(app, BODY_LIMIT);
 
   app.setErrorHandler((error: FastifyError | TwilioError, request, reply) => {
-    const twilio = error instanceof TwilioError ? error : null;
+    const twilio = error instanceof TwilioError ? error : refusalOf(error);
     const httpStatus = (error as FastifyError).statusCode;
     const status = twilio?.status ?? (httpStatus && httpStatus < 500 ? httpStatus : 500);
     const code = twilio ? twilio.code : status >= 500 ? 20500 : undefined;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const body = {
       ...(code !== undefined && { code }),
-      message: status >= 500 && !twilio ? 'Internal Server Error' : error.message,
+      message: status >= 500 && !twilio ? 'Internal Server Error' : clipMessage((twilio ?? error).message),
       ...(code !== undefined && { more_info: moreInfo(code) }),
       status,
       ...(twilio?.detail && { detail: twilio.detail }),
@@ -63,12 +72,14 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
     throw notFound(request.url.split('?', 1)[0]!);
   });
 
+  registerTwilioHosts(app);
   app.get('/health', async (_request, reply) => {
     const ready = deps.isReady();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', liveCalls: deps.calls.liveCount });
   });
 
   const auth = new Authenticator(deps.tokens);
+  authenticateBeforeBody(app, auth);
   registerCallRoutes(app, auth, deps.calls);
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);

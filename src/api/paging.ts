@@ -38,8 +38,13 @@ export function pageRequest(paging: Paging): PageRequest {
   const token = paging.pageToken;
   if (token?.startsWith('PA')) return { limit: paging.pageSize + 1, afterSid: token.slice(2) };
   if (token?.startsWith('PB')) return { limit: paging.pageSize, beforeSid: token.slice(2) };
-  return { limit: paging.pageSize + 1, offset: paging.page * paging.pageSize };
+  // A `Page` far past the end (`Page=184467440737095517`) is an empty page, as any page past the
+  // end is; the offset stays a whole number a store can bind.
+  return { limit: paging.pageSize + 1, offset: Math.min(paging.page * paging.pageSize, MAX_OFFSET) };
 }
+
+/** 2^53 - 1: beyond it an offset is no longer an exact integer, and SQLite refuses it. */
+const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 
 /** Applies a page request to items already whole in memory and in list order (short lists). */
 export function slicePage<T extends { sid: string }>(items: T[], request: PageRequest): T[] {
@@ -117,7 +122,7 @@ export function timeRange(name: string, get: (key: string) => string | undefined
     const value = get(key);
     if (value === undefined) return null;
     const date = parseFilterDate(value);
-    if (!date) throw badRequest(undefined, `${key} '${value}' is not a date (YYYY-MM-DD or ISO 8601)`);
+    if (!date) throw badRequest(70002, `${key} '${value}' is not a date (YYYY-MM-DD or ISO 8601)`);
     return { start: date.epochMs, end: date.epochMs + (date.dayOnly ? DAY_MS : 1000) };
   };
   const on = parse(name);

@@ -10,15 +10,15 @@ import { methodParam, one, urlParam, type Form } from './form.js';
 export function parseRecordingParams(form: Form): RecordingSettings | null {
   const record = one(form, 'Record')?.trim().toLowerCase();
   if (record !== undefined && record !== '' && record !== 'true' && record !== 'false') {
-    throw badRequest(undefined, `Record must be true or false, not '${one(form, 'Record')}'`);
+    throw badRequest(70002, `Record must be true or false, not '${one(form, 'Record')}'`);
   }
   const channels = one(form, 'RecordingChannels')?.trim().toLowerCase() || 'mono';
   if (channels !== 'mono' && channels !== 'dual') {
-    throw badRequest(undefined, `RecordingChannels must be mono or dual, not '${one(form, 'RecordingChannels')}'`);
+    throw badRequest(70002, `RecordingChannels must be mono or dual, not '${one(form, 'RecordingChannels')}'`);
   }
   const trim = one(form, 'Trim')?.trim().toLowerCase() || 'trim-silence';
   if (trim !== 'trim-silence' && trim !== 'do-not-trim') {
-    throw badRequest(undefined, `Trim must be trim-silence or do-not-trim, not '${one(form, 'Trim')}'`);
+    throw badRequest(70002, `Trim must be trim-silence or do-not-trim, not '${one(form, 'Trim')}'`);
   }
   const settings: RecordingSettings = {
     statusCallback: urlParam(form, 'RecordingStatusCallback'),
@@ -37,7 +37,7 @@ function recordingEvents(form: Form): RecordingEvent[] {
   if (values.length === 0) return ['completed'];
   for (const value of values) {
     if (!(RECORDING_EVENTS as readonly string[]).includes(value)) {
-      throw badRequest(undefined, `RecordingStatusCallbackEvent '${value}' is not one of ${RECORDING_EVENTS.join(', ')}`);
+      throw badRequest(70002, `RecordingStatusCallbackEvent '${value}' is not one of ${RECORDING_EVENTS.join(', ')}`);
     }
   }
   return [...new Set(values)] as RecordingEvent[];

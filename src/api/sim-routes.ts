@@ -17,7 +17,7 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
   const body = (request: FastifyRequest): Record<string, unknown> => {
     const sent = request.body;
     if (sent === undefined || sent === null || sent === '') return {};
-    if (typeof sent !== 'object' || Array.isArray(sent)) throw badRequest(undefined, 'The body must be a JSON object');
+    if (typeof sent !== 'object' || Array.isArray(sent)) throw badRequest(70002, 'The body must be a JSON object');
     return sent as Record<string, unknown>;
   };
 
@@ -50,7 +50,7 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
     // A `<Dial><Client>` identity is a phone like any number on the simulated network.
     if (!isE164(number) && !/^client:[^\s]+$/.test(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number or a client:identity`);
     const { answer = 'answer', answerAfterMs } = body(request);
-    if (answerAfterMs !== undefined && typeof answerAfterMs !== 'number') throw badRequest(undefined, 'answerAfterMs must be a number of milliseconds');
+    if (answerAfterMs !== undefined && typeof answerAfterMs !== 'number') throw badRequest(70002, 'answerAfterMs must be a number of milliseconds');
     simulate(() => sim.configurePhone(number, { answer, answerAfterMs } as PhoneConfig));
     return { number, ...sim.phone(number) };
   });
@@ -72,8 +72,8 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
   app.post<CallParams>('/sim/v1/calls/:callSid/speech', async (request) => {
     const sid = await simCall(request);
     const { text, confidence = 1 } = body(request);
-    if (typeof text !== 'string' || text.trim() === '') throw badRequest(undefined, 'text must be a non-empty string');
-    if (typeof confidence !== 'number') throw badRequest(undefined, 'confidence must be a number from 0 to 1');
+    if (typeof text !== 'string' || text.trim() === '') throw badRequest(70002, 'text must be a non-empty string');
+    if (typeof confidence !== 'number') throw badRequest(70002, 'confidence must be a number from 0 to 1');
     return act(() => sim.speak(sid, text, confidence), 'speak');
   });
 

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { startSwitchboard } from '../app.js';
+import { exec } from './exec.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -44,7 +45,7 @@ function portRange(value: string): [number, number] {
   return [low, high];
 }
 
-const program = new Command('switchboard').description('Self-hosted, Twilio-compatible programmable voice server');
+const program = new Command('switchboard').description('Self-hosted, Twilio-compatible programmable voice server').enablePositionalOptions();
 
 program
   .command('serve')
@@ -94,6 +95,15 @@ program
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+
+program
+  .command('exec')
+  .description('Run a command whose Twilio requests (twilio SDK 3-6, twilio-cli, twilio-run) go to Switchboard: switchboard exec -- node app.js')
+  .argument('<command...>', 'the command and its arguments, after --')
+  .option('--url <url>', 'the Switchboard to use (default: $SWITCHBOARD_URL, else http://127.0.0.1:8080)')
+  .option('--data-dir <dir>', "the server's data dir, for its account when SWITCHBOARD_ACCOUNT_SID/SWITCHBOARD_AUTH_TOKEN are unset", './.switchboard')
+  .passThroughOptions()
+  .action((command: string[], options: { url?: string; dataDir: string }) => exec(command, { url: options.url, dataDir: resolve(options.dataDir) }));
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`switchboard: ${error.message}\n`);

@@ -26,6 +26,9 @@ export const ERROR_CATALOGUE = {
   21609: 'Invalid StatusCallback URL',
   21626: 'Invalid StatusCallbackEvent',
   32018: 'TwiML size over the limit',
+  32019: 'Both TwiML and a URL were given',
+  19056: 'Input request content type is invalid',
+  70002: 'Bad request',
 
   // Notifications raised while a call runs: fetching and reading the application's TwiML.
   11100: 'Invalid URL format',
