@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
+import { mediaAssetsAt } from './ports/media-assets.js';
 import { CallService } from './calls/call-service.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
 import { SystemClock } from './ports/system-clock.js';
@@ -114,7 +115,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
   const events = new CallEvents(log);
-  const calls = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings });
+  const assets = mediaAssetsAt(() => publicUrl);
+  const calls = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets });
 
   const closed = await calls.closeOrphanedCalls();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');

@@ -71,8 +71,8 @@ describe('parseTwiml: documents that cannot run', () => {
     rejects('<Response>Hello there</Response>', 12200, /Hello there/);
   });
 
-  it('rejects a <Redirect> without a URL with 12200', () => {
-    rejects('<Response><Redirect>  </Redirect></Response>', 12200);
+  it('reads a <Redirect> without a URL as a request for the current document again', () => {
+    assert.deepEqual(doc('<Redirect/>').verbs, [{ kind: 'Redirect', url: '', method: 'POST' }]);
   });
 });
 

@@ -14,6 +14,7 @@ import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
+import { registerAssetRoutes } from './assets-routes.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -74,6 +75,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
+  registerAssetRoutes(app);
   return app;
 }
 

@@ -9,6 +9,7 @@ import type { Clock, Timer } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { Recordings } from '../recordings/recordings.js';
+import type { MediaAssets } from '../ports/media-assets.js';
 import { CallInput } from '../verbs/call-input.js';
 import { CallEnded, type ChildCalls, type SipOutcome } from '../verbs/verb-context.js';
 import type { ChildLink } from './child-link.js';
@@ -25,6 +26,8 @@ export interface SessionDeps {
   events: CallEvents;
   /** Recordings of calls (`<Record>`, `Record=true`, `<Dial record>`). */
   recordings: Recordings;
+  /** The built-in hold music and beep (wait documents). */
+  assets: MediaAssets;
   /** Told when callbacks were queued, so the durable outbox delivers them. */
   outbox: { kick(): void };
   log: { error(obj: object, msg: string): void };
@@ -304,6 +307,7 @@ export class CallSession implements LegListener {
       authToken: this.authToken,
       recordings: this.deps.recordings.forCall(() => this.record),
       calls: whisper ? null : this.deps.childCalls(this),
+      assets: this.deps.assets,
       ensureAnswered: () => (this.record.status === 'in-progress' ? Promise.resolve() : this.mailbox.send({ type: 'answer' })),
       notify: (notification) => this.notify(notification),
     };

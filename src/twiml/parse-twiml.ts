@@ -208,10 +208,12 @@ function parsePause(el: XmlElement, warn: Warn): PauseVerb {
 
 // ---- <Redirect>, <Hangup>, <Reject> ---------------------------------------------------------------
 
-/** `<Redirect method>url</Redirect>`: without a URL there is nowhere to go, so the document cannot run. */
+/**
+ * `<Redirect method>url</Redirect>`. An empty `<Redirect/>` requests the current document
+ * again (conferences.md §2: how a wait document loops); `''` resolves to the document's URL.
+ */
 function parseRedirect(el: XmlElement, warn: Warn): RedirectVerb {
   const url = textContent(el, warn);
-  if (url === '') throw new TwimlError(12200, '<Redirect> needs a URL as its text');
   return { kind: 'Redirect', url, method: readMethod(el.attrs, 'Redirect', 13710, warn) };
 }
 

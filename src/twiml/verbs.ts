@@ -34,7 +34,7 @@ export interface PauseVerb {
   lengthSec: number;
 }
 
-/** `<Redirect method>url</Redirect>`; `url` may be relative to the current document. */
+/** `<Redirect method>url</Redirect>`; `url` may be relative to the current document (`''`: the document itself). */
 export interface RedirectVerb {
   kind: 'Redirect';
   url: string;
