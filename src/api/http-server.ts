@@ -15,11 +15,14 @@ import { registerRecordingRoutes } from './recordings-routes.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
 import { registerAssetRoutes } from './assets-routes.js';
+import { registerConferenceRoutes } from './conferences-routes.js';
+import type { ConferenceService } from '../conferences/conference-service.js';
 
 export interface HttpServerDeps {
   store: Store;
   clock: Clock;
   calls: CallService;
+  conferences: ConferenceService;
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
@@ -76,6 +79,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   registerAssetRoutes(app);
+  registerConferenceRoutes(app, auth, deps.conferences);
   return app;
 }
 

@@ -7,6 +7,7 @@ import { parseTwiml } from '../twiml/parse-twiml.js';
 import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
 import type { ChildCalls, VerbContext, VerbOutcome } from '../verbs/verb-context.js';
+import type { ConferenceRooms } from '../verbs/conference-rooms.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from '../verbs/call-input.js';
@@ -51,6 +52,8 @@ export interface ProgramEnv {
   readonly calls: ChildCalls | null;
   /** The built-in hold music and beep. */
   readonly assets: MediaAssets;
+  /** Conference rooms for `<Dial><Conference>`; null when the server has none. */
+  readonly conferences: ConferenceRooms | null;
   /** Asks the session to answer the call (inbound); resolves once it is in progress. */
   ensureAnswered(): Promise<void>;
   notify(notification: NotificationInput): void;
@@ -149,6 +152,7 @@ function verbContext(env: ProgramEnv, documentUrl: string | null, media: Media, 
     call: env.call,
     answer: env.ensureAnswered,
     calls,
+    conferences: calls ? env.conferences : null,
     runWaitDocument: (request, waitSignal) => runWaitDocument(waitHost(env), request, request.media ?? env.media, waitSignal),
   };
 }

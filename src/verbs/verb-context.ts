@@ -6,6 +6,10 @@ import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from './call-input.js';
+import type { ConferenceRooms } from './conference-rooms.js';
+import type { WaitDocumentEnd, WaitDocumentRequest } from './wait-request.js';
+
+export type { WaitDocumentEnd, WaitDocumentRequest };
 
 /**
  * What a verb runner may use (style-anchors §3: a verb gets a narrow context and returns an
@@ -32,35 +36,12 @@ export interface VerbContext {
    * document runs on a child leg, and dialing from there is error 13201 (dial.md §4).
    */
   readonly calls: ChildCalls | null;
+  /** The conference rooms (`<Dial><Conference>`); null where a call may not join one (a whisper document). */
+  readonly conferences: ConferenceRooms | null;
   /** Runs a wait, hold or announcement document in place (conferences.md §2 wait music, queues.md §2.1), on `request.media` or the call's own media. */
   runWaitDocument(request: WaitDocumentRequest, signal: AbortSignal): Promise<WaitDocumentEnd>;
 }
 
-/** A wait, hold or announcement document to run (session/wait-document.ts). */
-export interface WaitDocumentRequest {
-  /**
-   * null, or Twilio's default playlist URL (ports/media-assets.ts): the built-in hold music;
-   * `''`: silence until `signal` aborts. An audio URL (audio/* content type) is played as audio.
-   */
-  url: string | null;
-  method: HttpMethod;
-  /** Extra request parameters, computed at each request (QueuePosition…). */
-  params?: () => Record<string, string>;
-  /** Verbs allowed besides Play, Say, Pause, Redirect (an `<Enqueue>` waitUrl also allows Leave, Hangup, Gather). */
-  allow?: readonly ('Leave' | 'Hangup' | 'Gather')[];
-  /**
-   * When the document runs out of verbs: `silence` (conference wait music: silence until
-   * aborted), `refetch` (queue: request it again), `end` (an announcement: resolve).
-   */
-  whenDone: 'silence' | 'refetch' | 'end';
-  /** Code for a verb that is not allowed (13238 for conference documents). */
-  disallowedCode: ErrorCode;
-  /** Where the audio plays, when not on the call's own leg (a room's voice, for an announcement). */
-  media?: Pick<Media, 'say' | 'play' | 'pause' | 'playDigits'>;
-}
-
-/** How a wait document ended; it never ends by itself with `whenDone: 'silence' | 'refetch'` unless it says `<Leave>` or `<Hangup>`, or fails. */
-export type WaitDocumentEnd = { type: 'end' } | { type: 'leave' } | { type: 'hangup' } | { type: 'error'; code: ErrorCode; message: string };
 
 /** What a verb needs to place child calls (house-review.md, "seams": child calls). */
 export interface ChildCalls {

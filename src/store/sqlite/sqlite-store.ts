@@ -5,6 +5,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
 import type { RecordingRecord } from '../../domain/recording.js';
 import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
+import type { ConferenceStore } from '../../ports/conference-store.js';
+import { SqliteConferences } from './conference-queries.js';
 import { applyMigrations } from './migrations.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -23,6 +25,7 @@ export class SqliteStore implements Store {
   private readonly listCache = new Map<string, Statement>();
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
+  private conferenceTables: SqliteConferences | null = null;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -46,6 +49,12 @@ export class SqliteStore implements Store {
     // analysed, within a bounded cost (the form SQLite recommends at connection open).
     this.db.pragma('optimize = 0x10002');
     this.stmts ??= prepareStatements(this.db);
+    this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
+  }
+
+  get conferences(): ConferenceStore {
+    if (this.conferenceTables) return this.conferenceTables;
+    throw new Error('SqliteStore: call migrate() before using the store');
   }
 
   async close(): Promise<void> {
