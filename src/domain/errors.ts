@@ -75,7 +75,6 @@ export const ERROR_CATALOGUE = {
   14212: 'Dial->Queue: queue name too short',
   // Conferences (conferences.md §6).
   16001: 'Conference is not bridged',
-  16011: 'Conference Event: Error response to callback URL',
   16020: 'Conference is full',
   16022: 'Conference does not exist or is completed',
   16023: 'Invalid participant label',

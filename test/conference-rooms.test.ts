@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, startHarness, type Harness } from './helpers/harness.js';
+import { assertConferenceBody } from './helpers/conference-openapi.js';
+
+/**
+ * Conference rules one at a time (conferences.md §2–§6): limits and bad input with Twilio's
+ * codes, hold, coaching, announcements, beeps, live control of a participant's call, and the
+ * REST resource's formats and paging. Simulated network, official SDK.
+ */
+describe('conference rooms: limits, control and REST details', () => {
+  let h: Harness;
+  let line = 0;
+  const number = () => `+1415557${String(1000 + ++line).padStart(4, '0')}`;
+  const room = () => `room-${++line}`;
+  const heard = async (sid: string) => (await h.sim('GET', `/sim/v1/calls/${sid}`)).body.heard as any[];
+  const say = (sid: string, text: string) => h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text });
+  const hears = (sid: string, text: string, from?: string) =>
+    eventually(() => heard(sid), (entries) => entries.some((e) => e.text === text && (from === undefined || e.fromCallSid === from)));
+  const status = (sid: string, wanted: string) => eventually(() => h.client.calls(sid).fetch(), (c) => c.status === wanted);
+  const notes = (sid: string) => h.client.calls(sid).notifications.list();
+  const account = () => `/2010-04-01/Accounts/${h.server.accountSid}`;
+  const live = (name: string) => eventually(() => h.client.conferences.list({ friendlyName: name, status: 'in-progress' }), (l) => l.length === 1).then((l) => l[0]!);
+  const waiting = (name: string) => eventually(() => h.client.conferences.list({ friendlyName: name }), (l) => l.length === 1).then((l) => l[0]!);
+  const events = (cf: string) => h.app.to('/events').filter((r) => r.params.ConferenceSid === cf).map((r) => r.params);
+
+  before(async () => {
+    h = await startHarness();
+    h.app.route('/events', '');
+    h.app.route('/after', '<Response><Say>after the room</Say></Response>');
+  });
+  after(() => h.close());
+
+  const callWith = async (twiml: string) => {
+    const path = `/doc-${++line}`;
+    h.app.route(path, `<Response>${twiml}</Response>`);
+    const call = await h.client.calls.create({ to: number(), from: '+15005550006', url: `${h.app.url}${path}` });
+    await status(call.sid, 'in-progress');
+    return call;
+  };
+  const join = (name: string, attrs = '', dial = 'action="/after"') => callWith(`<Dial ${dial}><Conference statusCallback="/events" statusCallbackEvent="start end join leave mute hold modify announcement" ${attrs}>${name}</Conference></Dial>`);
+  /** Two callers in a started room. */
+  const pair = async (name = room()) => {
+    const a = await join(name);
+    const b = await join(name);
+    const conference = await live(name);
+    return { name, a, b, conference };
+  };
+
+  it('a room at maxParticipants refuses the next caller with 16020 (its TwiML goes on, DialCallStatus=failed) and REST with 16020', async () => {
+    const name = room();
+    await join(name, 'maxParticipants="2"');
+    await join(name);
+    const third = await join(name);
+    const action = await h.app.waitFor('/after', (r) => r.params.CallSid === third.sid);
+    assert.equal(action.params.DialCallStatus, 'failed');
+    assert.ok((await notes(third.sid)).some((n) => n.errorCode === '16020'));
+    const cf = await live(name);
+    await assert.rejects(h.client.conferences(cf.sid).participants.create({ from: '+15005550006', to: number() }), (e: any) => e.status === 400 && e.code === 16020);
+  });
+
+  it('participant labels: one in use is 16025 in TwiML (not added) and 16026 by REST; one like a Call SID is 16024; a label addresses the participant', async () => {
+    const name = room();
+    const first = await join(name, 'participantLabel="customer"');
+    const second = await join(name, 'participantLabel="customer"');
+    await h.app.waitFor('/after', (r) => r.params.CallSid === second.sid);
+    assert.ok((await notes(second.sid)).some((n) => n.errorCode === '16025'));
+    const cf = await waiting(name);
+    const byLabel = await h.client.conferences(cf.sid).participants('customer').fetch();
+    assert.equal(byLabel.callSid, first.sid);
+    await assert.rejects(h.client.conferences(cf.sid).participants.create({ from: '+15005550006', to: number(), label: 'customer' }), (e: any) => e.code === 16026);
+    await assert.rejects(h.client.conferences(cf.sid).participants.create({ from: '+15005550006', to: number(), label: `CA${'a'.repeat(32)}` }), (e: any) => e.code === 16024);
+  });
+
+  it('a coach of nobody in the room is 13240 and the caller goes on after the Dial', async () => {
+    const call = await join(room(), `coach="CA${'b'.repeat(32)}"`);
+    await h.app.waitFor('/after', (r) => r.params.CallSid === call.sid);
+    assert.ok((await notes(call.sid)).some((n) => n.errorCode === '13240'));
+  });
+
+  it('unknown conferences and participants are 20404; a completed one refuses participants (16022) and updates (16001)', async () => {
+    const unknown = `CF${'0'.repeat(32)}`;
+    await assert.rejects(h.client.conferences(unknown).fetch(), (e: any) => e.status === 404 && e.code === 20404);
+    await assert.rejects(h.client.conferences(unknown).participants.list(), (e: any) => e.status === 404);
+    const { conference, a } = await pair();
+    await assert.rejects(h.client.conferences(conference.sid).participants(`CA${'c'.repeat(32)}`).fetch(), (e: any) => e.code === 20404);
+    const ended = await h.client.conferences(conference.sid).update({ status: 'completed' });
+    assert.equal(ended.status, 'completed');
+    assert.equal(ended.reasonConferenceEnded, 'conference-ended-via-api');
+    assert.equal(ended.callSidEndingConference, null);
+    await h.app.waitFor('/after', (r) => r.params.CallSid === a.sid);
+    await assert.rejects(h.client.conferences(conference.sid).participants.create({ from: '+15005550006', to: number() }), (e: any) => e.code === 16022);
+    await assert.rejects(h.client.conferences(conference.sid).update({ status: 'completed' }), (e: any) => e.code === 16001);
+    const leaves = events(conference.sid).filter((p) => p.StatusCallbackEvent === 'participant-leave');
+    assert.deepEqual(leaves.map((p) => p.ReasonParticipantLeft), ['conference_ended_via_api', 'conference_ended_via_api']);
+  });
+
+  it('a REST participant whose call is busy or unanswered leaves with participant_add_failed and its call status', async () => {
+    const { conference } = await pair();
+    for (const answer of ['busy', 'no-answer'] as const) {
+      const to = number();
+      await h.sim('PUT', `/sim/v1/phones/${encodeURIComponent(to)}`, { answer });
+      const created = await h.client.conferences(conference.sid).participants.create({ from: '+15005550006', to, timeout: 5 });
+      assert.equal(created.status, 'queued');
+      await status(created.callSid, answer);
+      const leave = await eventually(() => events(conference.sid), (list) => list.some((p) => p.CallSid === created.callSid && p.StatusCallbackEvent === 'participant-leave'));
+      const params = leave.find((p) => p.CallSid === created.callSid && p.StatusCallbackEvent === 'participant-leave')!;
+      assert.deepEqual([params.ParticipantCallStatus, params.ReasonParticipantLeft], [answer, 'participant_add_failed']);
+      await assert.rejects(h.client.conferences(conference.sid).participants(created.callSid).fetch(), (e: any) => e.status === 404);
+    }
+    assert.equal((await h.client.conferences(conference.sid).fetch()).status, 'in-progress', 'the room goes on');
+  });
+
+  it('hold takes a participant out of the mix and plays the hold document to it alone; unhold brings it back', async () => {
+    h.app.route('/hold', '<Response><Say>You are on hold</Say><Redirect/></Response>');
+    const { conference, a, b } = await pair();
+    const held = await h.client.conferences(conference.sid).participants(a.sid).update({ hold: true, holdUrl: `${h.app.url}/hold` });
+    assert.equal(held.hold, true);
+    assert.equal((await h.app.waitFor('/hold', (r) => r.params.CallSid === a.sid)).method, 'GET', 'HoldMethod defaults to GET');
+    await hears(a.sid, 'You are on hold');
+    await say(b.sid, 'Is anyone there');
+    await say(a.sid, 'Hello from hold');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!(await heard(a.sid)).some((e) => e.text === 'Is anyone there'), 'the held one does not hear the room');
+    assert.ok(!(await heard(b.sid)).some((e) => e.text === 'You are on hold' || e.text === 'Hello from hold'), 'hold music and the held one reach nobody else');
+    await h.client.conferences(conference.sid).participants(a.sid).update({ hold: false });
+    await say(b.sid, 'Welcome back');
+    await hears(a.sid, 'Welcome back', b.sid);
+    const holds = events(conference.sid).filter((p) => p.StatusCallbackEvent.includes('hold')).map((p) => p.StatusCallbackEvent);
+    assert.deepEqual(holds, ['participant-hold', 'participant-unhold']);
+  });
+
+  it('a hold URL that errors leaves the participant on hold in silence, with the error in its Notifications', async () => {
+    h.app.route('/broken-hold', () => ({ status: 500, body: 'oops' }));
+    const { conference, a, b } = await pair();
+    await h.client.conferences(conference.sid).participants(a.sid).update({ hold: true, holdUrl: `${h.app.url}/broken-hold` });
+    await eventually(() => notes(a.sid), (list) => list.some((n) => n.errorCode === '11200'));
+    assert.equal((await h.client.conferences(conference.sid).participants(a.sid).fetch()).hold, true);
+    await say(b.sid, 'still here');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!(await heard(a.sid)).some((e) => e.text === 'still here'));
+  });
+
+  it('a coach is heard only by the participant it coaches', async () => {
+    const { conference, a, b } = await pair();
+    const coach = await h.client.conferences(conference.sid).participants.create({ from: '+15005550006', to: number(), coaching: true, callSidToCoach: a.sid });
+    assert.equal(coach.coaching, true);
+    assert.equal(coach.callSidToCoach, a.sid);
+    await status(coach.callSid, 'in-progress');
+    await eventually(() => h.client.conferences(conference.sid).participants(coach.callSid).fetch(), (p) => p.status === 'connected');
+    await say(coach.callSid, 'Offer them the discount');
+    await hears(a.sid, 'Offer them the discount', coach.callSid);
+    await say(b.sid, 'What can you do for me');
+    await hears(coach.callSid, 'What can you do for me', b.sid);
+    assert.ok(!(await heard(b.sid)).some((e) => e.text === 'Offer them the discount'), 'the customer does not hear the coach');
+    assert.equal((await h.client.conferences(conference.sid).participants.list({ coaching: true })).length, 1);
+  });
+
+  it('AnnounceUrl on the conference is heard by everyone, and fires announcement-end', async () => {
+    h.app.route('/announce', '<Response><Say>The meeting ends in five minutes</Say></Response>');
+    const { conference, a, b } = await pair();
+    await h.client.conferences(conference.sid).update({ announceUrl: `${h.app.url}/announce` });
+    await hears(a.sid, 'The meeting ends in five minutes');
+    await hears(b.sid, 'The meeting ends in five minutes');
+    const done = await eventually(() => events(conference.sid), (list) => list.some((p) => p.StatusCallbackEvent === 'announcement-end'));
+    assert.equal(done.find((p) => p.StatusCallbackEvent === 'announcement-end')!.AnnounceUrl, `${h.app.url}/announce`);
+  });
+
+  it('a participant joining a started room beeps for everyone; beep="false" joins silently', async () => {
+    const { name, a } = await pair();
+    const beeps = async () => (await heard(a.sid)).filter((e) => e.kind === 'play' && e.url.endsWith('/assets/conference-beep.wav')).length;
+    const before = await beeps();
+    await join(name);
+    await eventually(beeps, (n) => n === before + 1);
+    await join(name, 'beep="false"');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await beeps(), before + 1);
+  });
+
+  it('waitUrl="" is silence until the conference starts', async () => {
+    const name = room();
+    const a = await join(name, 'waitUrl=""');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await heard(a.sid), []);
+  });
+
+  it('hangupOnStar and timeLimit take the caller out of the room to its action; the room goes on', async () => {
+    const { name, conference, b } = await pair();
+    const star = await join(name, '', 'action="/after" hangupOnStar="true"');
+    await eventually(() => h.client.conferences(conference.sid).participants.list(), (l) => l.length === 3);
+    await h.sim('POST', `/sim/v1/calls/${star.sid}/digits`, { digits: '*' });
+    assert.equal((await h.app.waitFor('/after', (r) => r.params.CallSid === star.sid)).params.DialCallStatus, 'answered');
+    const limited = await join(name, '', 'action="/after" timeLimit="5"');
+    await h.app.waitFor('/after', (r) => r.params.CallSid === limited.sid);
+    assert.equal((await h.client.conferences(conference.sid).fetch()).status, 'in-progress');
+    assert.deepEqual((await h.client.conferences(conference.sid).participants.list()).length, 2);
+  });
+
+  it('calls(sid).update({twiml}) takes a participant out of the room, and a redirect can put it in another room', async () => {
+    const { conference, a, b } = await pair();
+    const other = room();
+    await h.client.calls(a.sid).update({ twiml: `<Response><Dial><Conference>${other}</Conference></Dial></Response>` });
+    const leave = await eventually(() => events(conference.sid), (l) => l.some((p) => p.StatusCallbackEvent === 'participant-leave' && p.CallSid === a.sid));
+    assert.equal(leave.find((p) => p.CallSid === a.sid && p.StatusCallbackEvent === 'participant-leave')!.ReasonParticipantLeft, 'participant_updated_via_api');
+    const moved = await waiting(other);
+    await eventually(() => h.client.conferences(moved.sid).participants.list(), (l) => l.length === 1 && l[0]!.callSid === a.sid);
+    // The first room still has b, and stays active while someone is in it.
+    assert.deepEqual((await h.client.conferences(conference.sid).participants.list()).map((p) => p.callSid), [b.sid]);
+    await h.sim('POST', `/sim/v1/calls/${b.sid}/hangup`);
+    const ended = await eventually(() => h.client.conferences(conference.sid).fetch(), (c) => c.status === 'completed');
+    assert.equal(ended.reasonConferenceEnded, 'last-participant-left');
+  });
+
+  it('lists conferences newest first in JSON and XML, with filters and pages', async () => {
+    const names = [room(), room(), room()];
+    for (const name of names) await join(name);
+    const json = await h.rest('GET', `${account()}/Conferences.json?PageSize=2&Status=init`);
+    assert.equal(json.status, 200);
+    assert.equal(json.json.conferences.length, 2);
+    for (const c of json.json.conferences) assertConferenceBody('conference', c);
+    assert.match(json.json.next_page_uri, /PageToken=PA/);
+    const next = await h.rest('GET', json.json.next_page_uri);
+    assert.ok(next.json.conferences.length >= 1);
+    assert.ok(!next.json.conferences.some((c: any) => json.json.conferences.some((d: any) => d.sid === c.sid)));
+    const all = await h.client.conferences.list({ status: 'init', dateCreated: new Date() });
+    assert.ok(names.every((n) => all.some((c) => c.friendlyName === n)));
+    const xml = await h.rest('GET', `${account()}/Conferences?FriendlyName=${names[0]}`);
+    assert.match(xml.headers.get('content-type')!, /xml/);
+    assert.match(xml.body, /<Conferences[^>]*>.*<Conference>.*<FriendlyName>room-/s);
+    const bad = await h.rest('GET', `${account()}/Conferences.json?Status=open`);
+    assert.equal(bad.status, 400);
+  });
+});
