@@ -13,6 +13,8 @@ export interface RoomDeps {
   save(record: ConferenceRecord, callbacks: NewCallback[]): Promise<void>;
   beepUrl(): string;
   log: { error(obj: object, msg: string): void };
+  /** Hangs up a REST participant's call that is still ringing when the room ends. */
+  hangup(callSid: string): Promise<void>;
   /** The room ended: the registry forgets it as the active room of its name. */
   ended(room: ConferenceRoom): void;
 }
@@ -122,7 +124,8 @@ export class ConferenceRoom {
           reject(signal.reason);
         }, { once: true });
         await this.emit('join', 'participant-join', participant);
-        const starts = this.participants.size >= 2 && [...this.participants.values()].some((p) => p.joined && p.options.startConferenceOnEnter);
+        const present = [...this.participants.values()].filter((p) => p.joined);
+        const starts = present.length >= 2 && present.some((p) => p.options.startConferenceOnEnter);
         if (this.started) return this.enterMix(participant, true);
         if (starts) return this.start();
         this.playWait(participant);
@@ -202,6 +205,7 @@ export class ConferenceRoom {
       participant.release = null;
       await this.drop(participant, participant.joined ? leftReason : 'participant_add_failed', participant.joined ? 'in-progress' : 'canceled');
       release?.({ type: 'left', why: 'ended' });
+      if (!participant.joined) this.deps.hangup(participant.callSid).catch(() => {});
     }
     const extra: Record<string, string> = { ReasonConferenceEnded: reason, Reason: endReasonText(reason, by) };
     if (by) extra.CallSidEndingConference = by.callSid;
@@ -214,7 +218,6 @@ export class ConferenceRoom {
   /** A REST participant update (conferences.md §4): applied at once, with its events. */
   update(participant: Participant, change: ParticipantChange): Promise<void> {
     return this.serial(async () => {
-      const before = { ...participant.options };
       if (change.muted !== undefined && change.muted !== participant.options.muted) {
         participant.options = { ...participant.options, muted: change.muted };
         participant.member?.set(mixOptions(participant));
@@ -234,7 +237,7 @@ export class ConferenceRoom {
         participant.member?.set(mixOptions(participant));
         modified = true;
       }
-      if (modified && JSON.stringify(before) !== JSON.stringify(participant.options) || change.beepOnExit !== undefined) await this.emit('modify', 'participant-modify', participant);
+      if (modified) await this.emit('modify', 'participant-modify', participant);
       if (change.hold !== undefined && change.hold !== participant.hold) await this.setHold(participant, change);
       if (change.announceUrl) this.announceTo(participant, change.announceUrl, change.announceMethod ?? 'POST');
       participant.dateUpdated = this.deps.clock.now();

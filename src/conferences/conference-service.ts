@@ -78,6 +78,7 @@ export class ConferenceService implements ConferenceRooms {
         if (callbacks.length > 0) this.deps.outbox.kick();
       },
       beepUrl: () => this.deps.assets.beepUrl(),
+      hangup: (callSid) => this.deps.calls().hangup(accountSid, callSid),
       log: this.deps.log,
       ended: (ended) => {
         if (this.byName.get(key) === ended) this.byName.delete(key);
