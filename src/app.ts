@@ -123,7 +123,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const events = new CallEvents(log);
   const assets = mediaAssetsAt(() => publicUrl);
   const conferences: ConferenceService = new ConferenceService({
-    store: store.conferences, clock, outbox, events, assets, mix: options.roomMix ?? signalMixFactory(clock), log,
+    store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
   const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });

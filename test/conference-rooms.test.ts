@@ -230,4 +230,28 @@ describe('conference rooms: limits, control and REST details', () => {
     const bad = await h.rest('GET', `${account()}/Conferences.json?Status=open`);
     assert.equal(bad.status, 400);
   });
+
+  it('record="record-from-start" records the room from its start into a Recording of the conference, with its callback', async () => {
+    h.app.route('/recording', '');
+    const name = room();
+    const a = await join(name, 'record="record-from-start" trim="do-not-trim" recordingStatusCallback="/recording" recordingStatusCallbackEvent="in-progress completed"');
+    const b = await join(name);
+    const conference = await live(name);
+    await say(a.sid, 'This call is recorded');
+    await hears(b.sid, 'This call is recorded', a.sid);
+    await h.sim('POST', `/sim/v1/calls/${a.sid}/hangup`);
+    await h.sim('POST', `/sim/v1/calls/${b.sid}/hangup`);
+    const done = await h.app.waitFor('/recording', (r) => r.params.ConferenceSid === conference.sid && r.params.RecordingStatus === 'completed');
+    assert.equal(done.params.RecordingSource, 'Conference');
+    assert.equal(done.params.RecordingChannels, '1');
+    assert.equal(done.params.CallSid, undefined);
+    assert.ok(h.app.to('/recording').some((r) => r.params.RecordingSid === done.params.RecordingSid && r.params.RecordingStatus === 'in-progress'));
+    const listed = await h.rest('GET', `${account()}/Conferences/${conference.sid}/Recordings.json`);
+    assert.deepEqual(listed.json.recordings.map((r: any) => [r.sid, r.conference_sid, r.call_sid, r.source, r.status]), [[done.params.RecordingSid, conference.sid, null, 'Conference', 'completed']]);
+    const filtered = await h.client.recordings.list({ conferenceSid: conference.sid });
+    assert.deepEqual(filtered.map((r) => r.sid), [done.params.RecordingSid]);
+    const media = await h.rest('GET', `${account()}/Recordings/${done.params.RecordingSid}.wav`);
+    assert.equal(media.status, 200);
+    assert.equal((await h.rest('GET', `${account()}/Conferences/CF${'9'.repeat(32)}/Recordings.json`)).status, 404);
+  });
 });

@@ -1,6 +1,6 @@
 import type { NewParticipant } from '../conferences/conference-service.js';
 import type { ParticipantChange } from '../conferences/conference-room.js';
-import { CONFERENCE_EVENTS, labelProblem, MAX_PARTICIPANTS, type ConferenceEvent, type ParticipantOptions } from '../domain/conference.js';
+import { CONFERENCE_EVENTS, labelProblem, MAX_PARTICIPANTS, type ConferenceEvent, type ConferenceSettings, type ParticipantOptions } from '../domain/conference.js';
 import { badRequest } from '../domain/errors.js';
 import { parseCreateParams } from './call-params.js';
 import { integerParam, methodParam, one, urlParam, type Form } from './form.js';
@@ -51,10 +51,17 @@ export function parseParticipantCreate(form: Form): NewParticipant {
       trim: (one(form, 'ConferenceTrim') ?? 'trim-silence') === 'trim-silence',
       recordingStatusCallback: urlParam(form, 'ConferenceRecordingStatusCallback'),
       recordingStatusCallbackMethod: methodParam(form, 'ConferenceRecordingStatusCallbackMethod'),
-      recordingStatusCallbackEvents: ['completed'],
+      recordingStatusCallbackEvents: recordingEvents(form),
       region: one(form, 'Region') || null,
     },
   };
+}
+
+/** `ConferenceRecordingStatusCallbackEvent`: `in-progress completed absent` (`failed` is accepted and never sent). */
+function recordingEvents(form: Form): ConferenceSettings['recordingStatusCallbackEvents'] {
+  const words = (form.ConferenceRecordingStatusCallbackEvent ?? []).flatMap((v) => v.split(/[\s,]+/)).filter((w) => w !== '');
+  if (words.length === 0) return ['completed'];
+  return (['in-progress', 'completed', 'absent'] as const).filter((e) => words.includes(e));
 }
 
 /** Repeated keys (twilio-node) or one space-separated value (the spec text); default `start end`. */

@@ -75,7 +75,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   const auth = new Authenticator(deps.tokens);
   registerCallRoutes(app, auth, deps.calls);
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
-  registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
+  registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings, (accountSid, sid) => deps.conferences.fetch(accountSid, sid));
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   registerAssetRoutes(app);

@@ -13,6 +13,8 @@ export interface RoomDeps {
   save(record: ConferenceRecord, callbacks: NewCallback[]): Promise<void>;
   beepUrl(): string;
   log: { error(obj: object, msg: string): void };
+  /** Starts recording the room (`record`), into a Recording of this conference; stopped when it ends. */
+  record(record: ConferenceRecord, mix: RoomMix): Promise<{ stop(): Promise<void> }>;
   /** Hangs up a REST participant's call that is still ringing when the room ends. */
   hangup(callSid: string): Promise<void>;
   /** The room ended: the registry forgets it as the active room of its name. */
@@ -47,6 +49,7 @@ export interface ParticipantChange {
 export class ConferenceRoom {
   readonly participants = new Map<string, Participant>();
   private chain: Promise<unknown> = Promise.resolve();
+  private recording: { stop(): Promise<void> } | null = null;
 
   constructor(
     private record: ConferenceRecord,
@@ -144,6 +147,13 @@ export class ConferenceRoom {
 
   private async start(): Promise<void> {
     await this.change({ status: 'in-progress', region: this.settings.region ?? 'us1' }, 'start', 'conference-start');
+    // Recorded from the moment the first two are bridged; wait music never is (conferences.md §2 `record`).
+    if (this.settings.record) {
+      this.recording = await this.deps.record(this.record, this.mix).catch((err) => {
+        this.deps.log.error({ err, conferenceSid: this.sid }, 'could not start the conference recording');
+        return null;
+      });
+    }
     for (const participant of this.participants.values()) if (participant.joined && !participant.hold) this.enterMix(participant, false);
     const joiner = [...this.participants.values()].at(-1);
     if (joiner?.beepsOnEnter) this.beep();
@@ -211,6 +221,8 @@ export class ConferenceRoom {
     if (by) extra.CallSidEndingConference = by.callSid;
     if (by?.options.label) extra.ParticipantLabelEndingConference = by.options.label;
     await this.change({ status: 'completed', reasonConferenceEnded: reason, callSidEndingConference: by?.callSid ?? null }, 'end', 'conference-end', undefined, extra);
+    await this.recording?.stop().catch((err) => this.deps.log.error({ err, conferenceSid: this.sid }, 'could not finish the conference recording'));
+    this.recording = null;
     this.mix.close();
     this.deps.ended(this);
   }

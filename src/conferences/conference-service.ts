@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ConferenceFilter, ConferenceStore } from '../ports/conference-store.js';
 import type { MediaAssets } from '../ports/media-assets.js';
 import type { RoomMixFactory } from '../ports/room-mix.js';
+import type { Recordings } from '../recordings/recordings.js';
 import type { PageRequest } from '../ports/store.js';
 import type { ConferenceRooms, JoinEnd, JoinRequest } from '../verbs/conference-rooms.js';
 import { ConferenceRoom, type ParticipantChange } from './conference-room.js';
@@ -31,6 +32,7 @@ export interface ConferenceServiceDeps {
   assets: MediaAssets;
   /** Makes each room's mix: the signal-level one, or a composite that also mixes SIP legs. */
   mix: RoomMixFactory;
+  recordings: Pick<Recordings, 'beginConference' | 'finish'>;
   /** Resolved lazily: the call service is built with these rooms in its dependencies. */
   calls: () => ParticipantCalls;
   log: { error(obj: object, msg: string): void };
@@ -79,6 +81,14 @@ export class ConferenceService implements ConferenceRooms {
       },
       beepUrl: () => this.deps.assets.beepUrl(),
       hangup: (callSid) => this.deps.calls().hangup(accountSid, callSid),
+      record: async (conference, mix) => {
+        const active = await this.deps.recordings.beginConference(conference, {
+          statusCallback: settings.recordingStatusCallback, statusCallbackMethod: settings.recordingStatusCallbackMethod,
+          statusCallbackEvents: [...settings.recordingStatusCallbackEvents], trim: settings.trim,
+        });
+        const running = mix.startRecording(active.path);
+        return { stop: async () => { await running.stop(); await this.deps.recordings.finish(active); } };
+      },
       log: this.deps.log,
       ended: (ended) => {
         if (this.byName.get(key) === ended) this.byName.delete(key);

@@ -1,6 +1,7 @@
 import { CONFERENCE_EVENTS, labelProblem, MAX_LABEL_LENGTH, MAX_PARTICIPANTS, type ConferenceEvent } from '../domain/conference.js';
 import { readBoolean, readEnum, readInteger, readText, type Warn } from './attributes.js';
 import { textContent } from './content.js';
+import { readRecordingEvents } from './parse-record.js';
 import type { DialConference } from './verbs.js';
 import type { XmlElement } from './xml.js';
 
@@ -46,6 +47,7 @@ export function parseConference(el: XmlElement, warn: Warn): DialConference | nu
     statusCallbackMethod: readEnum(a, { verb: V, name: 'statusCallbackMethod', code: 13234, fallback: 'POST' as const }, ['GET', 'POST'] as const, warn),
     statusCallbackEvents: readEvents(a.get('statusCallbackEvent'), warn),
     recordingStatusCallback: readText(a, 'recordingStatusCallback', null),
+    recordingStatusCallbackEvents: readRecordingEvents(a.get('recordingStatusCallbackEvent'), V, warn),
     recordingStatusCallbackMethod: readEnum(a, { verb: V, name: 'recordingStatusCallbackMethod', code: 13234, fallback: 'POST' as const }, ['GET', 'POST'] as const, warn),
     region: readEnum(a, { verb: V, name: 'region', code: 13230, fallback: null }, REGIONS, warn),
   };

@@ -212,6 +212,7 @@ export interface DialConference {
   statusCallbackEvents: ConferenceEvent[];
   recordingStatusCallback: string | null;
   recordingStatusCallbackMethod: HttpMethod;
+  recordingStatusCallbackEvents: RecordingEvent[];
   region: string | null;
 }
 

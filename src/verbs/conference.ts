@@ -39,7 +39,7 @@ export async function runConference(verb: DialVerb, noun: DialConference, ctx: V
       settings: {
         statusCallback, statusCallbackMethod: noun.statusCallbackMethod, statusCallbackEvents: noun.statusCallbackEvents,
         maxParticipants: noun.maxParticipants, record: noun.record, trim: noun.trim,
-        recordingStatusCallback, recordingStatusCallbackMethod: noun.recordingStatusCallbackMethod, recordingStatusCallbackEvents: ['completed'],
+        recordingStatusCallback, recordingStatusCallbackMethod: noun.recordingStatusCallbackMethod, recordingStatusCallbackEvents: noun.recordingStatusCallbackEvents,
         region: noun.region,
       },
       runWait: (request, signal) => ctx.runWaitDocument(request, signal),

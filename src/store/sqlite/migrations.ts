@@ -161,6 +161,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conferences_account_seq  ON conferences (account_sid, seq);
       CREATE INDEX conferences_account_name ON conferences (account_sid, friendly_name, seq);
       CREATE INDEX conferences_live         ON conferences (status) WHERE status <> 'completed';
+      -- A conference's recording (conferences.md §5, recording callback) names its conference.
+      ALTER TABLE recordings ADD COLUMN conference_sid TEXT;
+      CREATE INDEX recordings_conference ON recordings (conference_sid, seq) WHERE conference_sid IS NOT NULL;
     `,
   },
 ];
