@@ -91,7 +91,7 @@ describe('conference rooms: limits, control and REST details', () => {
     await h.app.waitFor('/after', (r) => r.params.CallSid === a.sid);
     await assert.rejects(h.client.conferences(conference.sid).participants.create({ from: '+15005550006', to: number() }), (e: any) => e.code === 16022);
     await assert.rejects(h.client.conferences(conference.sid).update({ status: 'completed' }), (e: any) => e.code === 16001);
-    const leaves = events(conference.sid).filter((p) => p.StatusCallbackEvent === 'participant-leave');
+    const leaves = await eventually(() => events(conference.sid).filter((p) => p.StatusCallbackEvent === 'participant-leave'), (l) => l.length === 2);
     assert.deepEqual(leaves.map((p) => p.ReasonParticipantLeft), ['conference_ended_via_api', 'conference_ended_via_api']);
   });
 
@@ -126,7 +126,7 @@ describe('conference rooms: limits, control and REST details', () => {
     await h.client.conferences(conference.sid).participants(a.sid).update({ hold: false });
     await say(b.sid, 'Welcome back');
     await hears(a.sid, 'Welcome back', b.sid);
-    const holds = events(conference.sid).filter((p) => p.StatusCallbackEvent.includes('hold')).map((p) => p.StatusCallbackEvent);
+    const holds = await eventually(() => events(conference.sid).filter((p) => p.StatusCallbackEvent.includes('hold')).map((p) => p.StatusCallbackEvent), (l) => l.length === 2);
     assert.deepEqual(holds, ['participant-hold', 'participant-unhold']);
   });
 
@@ -253,5 +253,34 @@ describe('conference rooms: limits, control and REST details', () => {
     const media = await h.rest('GET', `${account()}/Recordings/${done.params.RecordingSid}.wav`);
     assert.equal(media.status, 200);
     assert.equal((await h.rest('GET', `${account()}/Conferences/CF${'9'.repeat(32)}/Recordings.json`)).status, 404);
+  });
+
+  it('a wait document that fails, or holds a verb other than Play/Say/Pause/Redirect (13238), takes the caller out to its action', async () => {
+    h.app.route('/gather-wait', '<Response><Gather/></Response>');
+    const bad = await join(room(), 'waitUrl="/gather-wait"');
+    await h.app.waitFor('/after', (r) => r.params.CallSid === bad.sid);
+    assert.ok((await notes(bad.sid)).some((n) => n.errorCode === '13238' && n.log === '0'));
+    const missing = await join(room(), 'waitUrl="/no-such-wait"');
+    await h.app.waitFor('/after', (r) => r.params.CallSid === missing.sid);
+    assert.ok((await notes(missing.sid)).some((n) => n.errorCode === '11200'));
+  });
+
+  it('participant updates: modify events, coaching checks (16028, 16027), XML form, and a kick of the last participant ends the room', async () => {
+    const { conference, a, b } = await pair();
+    const p = h.client.conferences(conference.sid).participants(a.sid);
+    assert.equal((await p.update({ endConferenceOnExit: true })).endConferenceOnExit, true);
+    await assert.rejects(p.update({ coaching: true, callSidToCoach: `CA${'d'.repeat(32)}` }), (e: any) => e.code === 16028);
+    await h.client.conferences(conference.sid).participants(b.sid).update({ hold: true });
+    await assert.rejects(p.update({ coaching: true, callSidToCoach: b.sid }), (e: any) => e.code === 16027);
+    const xml = await h.rest('GET', `${account()}/Conferences/${conference.sid}/Participants/${a.sid}`);
+    assert.match(xml.body, /<Participant>.*<CallSid>CA[0-9a-f]{32}<\/CallSid>.*<EndConferenceOnExit>true<\/EndConferenceOnExit>/s);
+    await p.update({ endConferenceOnExit: false });
+    await h.client.conferences(conference.sid).participants(b.sid).remove();
+    await h.client.conferences(conference.sid).participants(a.sid).remove();
+    const ended = await eventually(() => h.client.conferences(conference.sid).fetch(), (c) => c.status === 'completed');
+    assert.equal(ended.reasonConferenceEnded, 'last-participant-kicked');
+    const names = (await eventually(() => events(conference.sid), (l) => l.some((e) => e.StatusCallbackEvent === 'conference-end'))).map((e) => e.StatusCallbackEvent);
+    assert.deepEqual(names.filter((n) => n === 'participant-modify').length, 2);
+    assert.equal(names.at(-1), 'conference-end');
   });
 });
