@@ -120,7 +120,6 @@ describe('conference rooms: limits, control and REST details', () => {
     await hears(a.sid, 'You are on hold');
     await say(b.sid, 'Is anyone there');
     await say(a.sid, 'Hello from hold');
-    await new Promise((r) => setTimeout(r, 50));
     assert.ok(!(await heard(a.sid)).some((e) => e.text === 'Is anyone there'), 'the held one does not hear the room');
     assert.ok(!(await heard(b.sid)).some((e) => e.text === 'You are on hold' || e.text === 'Hello from hold'), 'hold music and the held one reach nobody else');
     await h.client.conferences(conference.sid).participants(a.sid).update({ hold: false });
@@ -137,7 +136,6 @@ describe('conference rooms: limits, control and REST details', () => {
     await eventually(() => notes(a.sid), (list) => list.some((n) => n.errorCode === '11200'));
     assert.equal((await h.client.conferences(conference.sid).participants(a.sid).fetch()).hold, true);
     await say(b.sid, 'still here');
-    await new Promise((r) => setTimeout(r, 50));
     assert.ok(!(await heard(a.sid)).some((e) => e.text === 'still here'));
   });
 
@@ -173,15 +171,19 @@ describe('conference rooms: limits, control and REST details', () => {
     await join(name);
     await eventually(beeps, (n) => n === before + 1);
     await join(name, 'beep="false"');
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(await beeps(), before + 1);
+    await join(name);
+    await eventually(beeps, (n) => n >= before + 2);
+    assert.equal(await beeps(), before + 2, 'the beep="false" joiner added no beep');
   });
 
   it('waitUrl="" is silence until the conference starts', async () => {
     const name = room();
     const a = await join(name, 'waitUrl=""');
-    await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await heard(a.sid), []);
+    await join(name);
+    await live(name);
+    const entries = await eventually(() => heard(a.sid), (l) => l.length > 0);
+    assert.deepEqual(entries.map((e) => e.kind), ['play'], 'only the start beep');
+    assert.match(entries[0].url, /conference-beep\.wav$/);
   });
 
   it('hangupOnStar and timeLimit take the caller out of the room to its action; the room goes on', async () => {
