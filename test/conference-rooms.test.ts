@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { newSid } from '../src/domain/sid.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { assertConferenceBody } from './helpers/conference-openapi.js';
 
@@ -93,6 +97,19 @@ describe('conference rooms: limits, control and REST details', () => {
     await assert.rejects(h.client.conferences(conference.sid).update({ status: 'completed' }), (e: any) => e.code === 16001);
     const leaves = await eventually(() => events(conference.sid).filter((p) => p.StatusCallbackEvent === 'participant-leave'), (l) => l.length === 2);
     assert.deepEqual(leaves.map((p) => p.ReasonParticipantLeft), ['conference_ended_via_api', 'conference_ended_via_api']);
+  });
+
+  it('Participants create answers 201 with the participant queued, in JSON and XML', async () => {
+    const { conference } = await pair();
+    const json = await h.rest('POST', `${account()}/Conferences/${conference.sid}/Participants.json`, { From: '+15005550006', To: number(), Label: 'late', Muted: 'true' });
+    assert.equal(json.status, 201);
+    assertConferenceBody('participant', json.json);
+    assert.deepEqual([json.json.status, json.json.label, json.json.muted, json.json.queue_time], ['queued', 'late', true, '0']);
+    const xml = await h.rest('POST', `${account()}/Conferences/${conference.sid}/Participants`, { From: '+15005550006', To: number() });
+    assert.equal(xml.status, 201);
+    assert.match(xml.body, /<TwilioResponse><Participant>.*<Status>queued<\/Status>/s);
+    const missing = await h.rest('POST', `${account()}/Conferences/${conference.sid}/Participants.json`, { From: '+15005550006' });
+    assert.equal(missing.json.code, 21201);
   });
 
   it('a REST participant whose call is busy or unanswered leaves with participant_add_failed and its call status', async () => {
@@ -284,5 +301,32 @@ describe('conference rooms: limits, control and REST details', () => {
     const names = (await eventually(() => events(conference.sid), (l) => l.some((e) => e.StatusCallbackEvent === 'conference-end'))).map((e) => e.StatusCallbackEvent);
     assert.deepEqual(names.filter((n) => n === 'participant-modify').length, 2);
     assert.equal(names.at(-1), 'conference-end');
+  });
+});
+
+describe('conferences after a crash', () => {
+  it('a conference left active is closed on restart as completed, and its record stays listed', async () => {
+    const first = await startHarness({ keepDataDir: true });
+    const { accountSid, authToken } = first.server;
+    const dataDir = first.dataDir;
+    await first.close();
+    const store = new SqliteStore(join(dataDir, 'switchboard.db'));
+    await store.migrate();
+    const sid = newSid('CF');
+    const at = Date.now() - 60_000;
+    await store.conferences.saveConference({
+      sid, accountSid, friendlyName: 'interrupted', status: 'in-progress', region: 'us1', dateCreated: at, dateUpdated: at,
+      reasonConferenceEnded: null, callSidEndingConference: null, callbackSequence: 4,
+    });
+    await store.close();
+    const second = await startHarness({ dataDir, accountSid, authToken });
+    try {
+      const conference = await second.client.conferences(sid).fetch();
+      assert.deepEqual([conference.status, conference.reasonConferenceEnded, conference.friendlyName], ['completed', 'last-participant-left', 'interrupted']);
+      assert.deepEqual(await second.client.conferences(sid).participants.list(), []);
+    } finally {
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -126,11 +126,12 @@ export class ConferenceRoom {
           void this.serial(() => this.participantLeft(participant, (signal.reason as { reason?: ParticipantLeftReason }).reason ?? 'participant_hung_up'));
           reject(signal.reason);
         }, { once: true });
+        // Mixed before anyone can see it connected, so what it says next is heard.
+        if (this.started) this.enterMix(participant, true);
         await this.emit('join', 'participant-join', participant);
+        if (this.started) return;
         const present = [...this.participants.values()].filter((p) => p.joined);
-        const starts = present.length >= 2 && present.some((p) => p.options.startConferenceOnEnter);
-        if (this.started) return this.enterMix(participant, true);
-        if (starts) return this.start();
+        if (present.length >= 2 && present.some((p) => p.options.startConferenceOnEnter)) return this.start(participant);
         this.playWait(participant);
       });
     });
@@ -145,7 +146,10 @@ export class ConferenceRoom {
     });
   }
 
-  private async start(): Promise<void> {
+  /** The conference starts as `joiner` comes in: every waiting participant enters the mix. */
+  private async start(joiner: Participant): Promise<void> {
+    // Mixed before the record says in-progress: whoever sees the conference started can be heard.
+    for (const participant of this.participants.values()) if (participant.joined && !participant.hold) this.enterMix(participant, false);
     await this.change({ status: 'in-progress', region: this.settings.region ?? 'us1' }, 'start', 'conference-start');
     // Recorded from the moment the first two are bridged; wait music never is (conferences.md §2 `record`).
     if (this.settings.record) {
@@ -154,9 +158,7 @@ export class ConferenceRoom {
         return null;
       });
     }
-    for (const participant of this.participants.values()) if (participant.joined && !participant.hold) this.enterMix(participant, false);
-    const joiner = [...this.participants.values()].at(-1);
-    if (joiner?.beepsOnEnter) this.beep();
+    if (joiner.beepsOnEnter) this.beep();
   }
 
   private enterMix(participant: Participant, beep: boolean): void {
