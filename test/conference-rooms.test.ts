@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { newSid } from '../src/domain/sid.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
-import { assertConferenceBody } from './helpers/conference-openapi.js';
+import { assertConferenceBody, assertConferenceList } from './helpers/conference-openapi.js';
 
 /**
  * Conference rules one at a time (conferences.md §2–§6): limits and bad input with Twilio's
@@ -236,7 +236,7 @@ describe('conference rooms: limits, control and REST details', () => {
     const json = await h.rest('GET', `${account()}/Conferences.json?PageSize=2&Status=init`);
     assert.equal(json.status, 200);
     assert.equal(json.json.conferences.length, 2);
-    for (const c of json.json.conferences) assertConferenceBody('conference', c);
+    assertConferenceList('conferences', json.json);
     assert.match(json.json.next_page_uri, /PageToken=PA/);
     const next = await h.rest('GET', json.json.next_page_uri);
     assert.ok(next.json.conferences.length >= 1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
-import { assertConferenceBody } from './helpers/conference-openapi.js';
+import { assertConferenceBody, assertConferenceList } from './helpers/conference-openapi.js';
 
 /**
  * Conference stories from Twilio's sample apps (warm transfer, a moderated conference call),
@@ -60,6 +60,8 @@ describe('conference stories on the simulated network', () => {
     await say(agent2.callSid, 'Agent two, I can take it from here');
     await hears(caller.sid, 'Agent two, I can take it from here', agent2.callSid);
     await hears(agent1.callSid, 'Agent two, I can take it from here', agent2.callSid);
+    assertConferenceList('participants', (await rest(`/Conferences/${conference!.sid}/Participants.json`)).json);
+    assertConferenceList('conferences', (await rest(`/Conferences.json?FriendlyName=${room}`)).json);
     const raw = await rest(`/Conferences/${conference!.sid}/Participants/agent-1.json`);
     assertConferenceBody('participant', raw.json);
     assert.equal(raw.json.call_sid, agent1.callSid);

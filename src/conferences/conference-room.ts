@@ -112,7 +112,7 @@ export class ConferenceRoom {
         const waiting = this.participants.get(request.call.sid);
         const refused = this.refusal(request.call.sid, request.participant, false);
         if (refused) {
-          if (waiting) await this.drop(waiting, 'participant_add_failed', 'failed');
+          if (waiting) await this.drop(waiting, 'participant_add_failed', 'in-progress');
           return resolve({ type: 'refused', ...refused });
         }
         const participant = waiting ?? new Participant(request.call.sid, request.participant, this.deps.clock.now(), false);
@@ -142,7 +142,7 @@ export class ConferenceRoom {
     participant.playAlone(async (signal) => {
       const end = await participant.runWait!({ url: waitUrl, method: waitMethod, whenDone: 'silence', disallowedCode: 13238 }, signal);
       // The wait document could not be used: the caller is not fully joined (conferences.md §2).
-      if (end.type === 'error') void this.serial(() => this.release(participant, 'participant_hung_up', { type: 'left', why: 'wait-failed' }));
+      if (end.type === 'error') void this.serial(() => this.release(participant, 'participant_hung_up', { type: 'left', why: 'wait-failed' }, false));
     });
   }
 

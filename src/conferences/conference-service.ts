@@ -59,8 +59,11 @@ export class ConferenceService implements ConferenceRooms {
 
   constructor(private readonly deps: ConferenceServiceDeps) {}
 
-  join(request: JoinRequest, signal: AbortSignal): Promise<JoinEnd> {
-    return this.roomNamed(request.call.accountSid, request.name, request.settings).join(request, signal);
+  async join(request: JoinRequest, signal: AbortSignal): Promise<JoinEnd> {
+    const end = await this.roomNamed(request.call.accountSid, request.name, request.settings).join(request, signal);
+    // The room ended between being found and being joined: the name now means a new room.
+    if (end.type === 'refused' && end.code === 16022) return this.roomNamed(request.call.accountSid, request.name, request.settings).join(request, signal);
+    return end;
   }
 
   /** The active room of that name, or a new one with `settings` (the first participant's). */

@@ -30,3 +30,23 @@ export function assertConferenceBody(kind: keyof typeof schemas, body: unknown):
   assert.ok(validate(body), ajv.errorsText(validate.errors));
   assert.deepEqual(Object.keys(body as object).sort(), Object.keys(spec.components.schemas[schemas[kind]].properties).sort(), `every key of the ${kind} schema`);
 }
+
+const lists = {
+  conferences: ['/2010-04-01/Accounts/{AccountSid}/Conferences.json', 'conference'],
+  participants: ['/2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants.json', 'participant'],
+} as const;
+const listValidators = Object.fromEntries(Object.entries(lists).map(([key, [path, kind]]) => {
+  const schema = structuredClone(spec.paths[path].get.responses['200'].content['application/json'].schema);
+  // Twilio's page URIs are relative paths (the README's uri-reference advice).
+  for (const uri of ['uri', 'first_page_uri', 'next_page_uri', 'previous_page_uri']) schema.properties[uri].format = 'uri-reference';
+  schema.properties[key].items = { $ref: `spec#/components/schemas/${schemas[kind]}` };
+  schema.required = [key, 'page', 'page_size', 'start', 'end', 'uri', 'first_page_uri', 'next_page_uri', 'previous_page_uri'];
+  return [key, ajv.compile(schema)];
+}));
+
+/** Asserts that a list page matches the spec's list response, every item included. */
+export function assertConferenceList(key: keyof typeof lists, body: unknown): void {
+  const validate = listValidators[key]!;
+  assert.ok(validate(body), ajv.errorsText(validate.errors));
+  for (const item of (body as Record<string, unknown[]>)[key]!) assertConferenceBody(lists[key][1], item);
+}
