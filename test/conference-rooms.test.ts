@@ -187,10 +187,33 @@ describe('conference rooms: limits, control and REST details', () => {
     const before = await beeps();
     await join(name);
     await eventually(beeps, (n) => n === before + 1);
-    await join(name, 'beep="false"');
+    const silent = await join(name, 'beep="false"');
     await join(name);
     await eventually(beeps, (n) => n >= before + 2);
     assert.equal(await beeps(), before + 2, 'the beep="false" joiner added no beep');
+    await h.sim('POST', `/sim/v1/calls/${silent.sid}/hangup`);
+    const leaver = await join(name, 'beep="onExit"');
+    await h.sim('POST', `/sim/v1/calls/${leaver.sid}/hangup`);
+    await eventually(beeps, (n) => n === before + 3);
+  });
+
+  it('muted="true" joins listen-only: it hears the room and nobody hears it', async () => {
+    const { name, a } = await pair();
+    const listener = await join(name, 'muted="true"');
+    await eventually(() => h.client.conferences.list({ friendlyName: name }).then((l) => h.client.conferences(l[0]!.sid).participants(listener.sid).fetch()), (p) => p.muted === true);
+    await say(listener.sid, 'can you hear me');
+    await say(a.sid, 'welcome to the call');
+    await hears(listener.sid, 'welcome to the call', a.sid);
+    assert.ok(!(await heard(a.sid)).some((e) => e.text === 'can you hear me'));
+  });
+
+  it('an AnnounceUrl that cannot be fetched fires announcement-fail with the reason', async () => {
+    const { conference } = await pair();
+    await h.client.conferences(conference.sid).update({ announceUrl: `${h.app.url}/no-such-announcement` });
+    const failed = await eventually(() => events(conference.sid), (l) => l.some((p) => p.StatusCallbackEvent === 'announcement-fail'));
+    const params = failed.find((p) => p.StatusCallbackEvent === 'announcement-fail')!;
+    assert.equal(params.AnnounceUrl, `${h.app.url}/no-such-announcement`);
+    assert.ok(params.ReasonAnnouncementFailed);
   });
 
   it('waitUrl="" is silence until the conference starts', async () => {
