@@ -159,15 +159,18 @@ export class ConferenceService implements ConferenceRooms {
    * ends. A call that fails (busy, no-answer) leaves with `participant_add_failed`.
    */
   async addParticipant(accountSid: string, ref: string, request: NewParticipant): Promise<{ room: ConferenceRoom; participant: Participant }> {
-    const room = /^CF[0-9a-f]{32}$/.test(ref)
-      ? await this.liveRoom(accountSid, ref, 16022)
-      : this.roomNamed(accountSid, ref, request.settings);
+    const bySid = /^CF[0-9a-f]{32}$/.test(ref);
+    // A new room has nobody to coach: refused before the room is made.
+    if (!bySid && !this.byName.has(`${accountSid} ${ref}`) && request.participant.coach !== null) {
+      throw badRequest(16028, `The participant to coach, ${request.participant.coach}, is not in this conference`);
+    }
+    const room = bySid ? await this.liveRoom(accountSid, ref, 16022) : this.roomNamed(accountSid, ref, request.settings);
     const refused = room.refusal('', request.participant, true);
     if (refused) throw new TwilioError(400, refused.code, refused.message);
     const twiml = participantTwiml(room.snapshot().friendlyName, request.participant, room.settings);
     const call = await this.deps.calls().create(accountSid, { ...request.call, config: { ...request.call.config, url: null, twiml } });
     const participant = new Participant(call.sid, request.participant, this.deps.clock.now(), true);
-    await room.expect(participant);
+    // Listening before anything is awaited: a busy line can end the call within a turn or two.
     const stop = this.deps.events.onCall(call.sid, (type, event) => {
       if (type !== 'status') return;
       const { to } = event as { to: CallRecord['status'] };
@@ -177,6 +180,7 @@ export class ConferenceService implements ConferenceRooms {
       stop();
       if (!participant.joined) void room.serial(() => this.addFailed(room, participant, to));
     });
+    await room.expect(participant);
     return { room, participant };
   }
 
