@@ -146,6 +146,22 @@ describe('conference rooms: limits, control and REST details', () => {
     assert.deepEqual(holds, ['participant-hold', 'participant-unhold']);
   });
 
+  it('a REST participant put on hold while its phone rings joins on hold', async () => {
+    h.app.route('/hold-early', '<Response><Say>Please wait for the agent</Say><Redirect/></Response>');
+    const { conference, b } = await pair();
+    const to = number();
+    await h.sim('PUT', `/sim/v1/phones/${encodeURIComponent(to)}`, { answer: 'answer', answerAfterMs: 30_000 });
+    const created = await h.client.conferences(conference.sid).participants.create({ from: '+15005550006', to });
+    const held = await h.client.conferences(conference.sid).participants(created.callSid).update({ hold: true, holdUrl: `${h.app.url}/hold-early` });
+    assert.equal(held.hold, true);
+    assert.ok(['queued', 'ringing'].includes(held.status), held.status);
+    await hears(created.callSid, 'Please wait for the agent');
+    await say(b.sid, 'Only for the room');
+    await say(created.callSid, 'Anyone?');
+    assert.ok(!(await heard(created.callSid)).some((e) => e.text === 'Only for the room'));
+    assert.ok(!(await heard(b.sid)).some((e) => e.text === 'Anyone?'));
+  });
+
   it('a hold URL that errors leaves the participant on hold in silence, with the error in its Notifications', async () => {
     h.app.route('/broken-hold', () => ({ status: 500, body: 'oops' }));
     const { conference, a, b } = await pair();

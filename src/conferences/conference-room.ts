@@ -127,9 +127,10 @@ export class ConferenceRoom {
           reject(signal.reason);
         }, { once: true });
         // Mixed before anyone can see it connected, so what it says next is heard.
-        if (this.started) this.enterMix(participant, true);
+        if (participant.hold) this.playHold(participant);
+        else if (this.started) this.enterMix(participant, true);
         await this.emit('join', 'participant-join', participant);
-        if (this.started) return;
+        if (this.started || participant.hold) return;
         const present = [...this.participants.values()].filter((p) => p.joined);
         if (present.length >= 2 && present.some((p) => p.options.startConferenceOnEnter)) return this.start(participant);
         this.playWait(participant);
@@ -260,17 +261,23 @@ export class ConferenceRoom {
 
   private async setHold(participant: Participant, change: ParticipantChange): Promise<void> {
     participant.hold = change.hold!;
+    if (participant.hold) participant.holdDocument = { url: change.holdUrl ?? null, method: change.holdMethod ?? 'GET' };
     await this.emit('hold', participant.hold ? 'participant-hold' : 'participant-unhold', participant);
+    // A REST participant still ringing is put on hold (or taken off) when it joins.
     if (!participant.joined) return;
-    if (participant.hold) {
-      participant.silence();
-      const url = change.holdUrl === undefined ? null : change.holdUrl;
-      participant.playAlone(async (signal) => {
-        const end = await participant.runWait!({ url, method: change.holdMethod ?? 'GET', whenDone: 'silence', disallowedCode: 13238 }, signal);
-        if (end.type === 'error') this.deps.log.error({ conferenceSid: this.sid, callSid: participant.callSid, code: end.code }, 'hold document failed; the participant stays on hold in silence');
-      });
-    } else if (this.started) this.enterMix(participant, false);
+    if (participant.hold) this.playHold(participant);
+    else if (this.started) this.enterMix(participant, false);
     else this.playWait(participant);
+  }
+
+  /** Out of the mix, hearing its hold document alone; a hold document that fails leaves silence. */
+  private playHold(participant: Participant): void {
+    participant.silence();
+    const { url, method } = participant.holdDocument;
+    participant.playAlone(async (signal) => {
+      const end = await participant.runWait!({ url, method, whenDone: 'silence', disallowedCode: 13238 }, signal);
+      if (end.type === 'error') this.deps.log.error({ conferenceSid: this.sid, callSid: participant.callSid, code: end.code }, 'hold document failed; the participant stays on hold in silence');
+    });
   }
 
   /** `AnnounceUrl` on a participant: heard by that participant only. */

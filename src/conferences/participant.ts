@@ -1,4 +1,5 @@
 import type { ParticipantLeftReason, ParticipantOptions, ParticipantStatus } from '../domain/conference.js';
+import type { HttpMethod } from '../domain/http-method.js';
 import type { Media } from '../ports/carrier.js';
 import type { MixMember } from '../ports/room-mix.js';
 import type { JoinEnd, JoinRequest } from '../verbs/conference-rooms.js';
@@ -11,6 +12,8 @@ import type { JoinEnd, JoinRequest } from '../verbs/conference-rooms.js';
 export class Participant {
   status: ParticipantStatus;
   hold = false;
+  /** What it hears while on hold: `HoldUrl` (null: the built-in music) and `HoldMethod`. */
+  holdDocument: { url: string | null; method: HttpMethod } = { url: null, method: 'GET' };
   /** `BeepOnExit` set by REST; null: what `beep` says. */
   beepOnExit: boolean | null = null;
   dateUpdated: number;
