@@ -175,6 +175,17 @@ describe('wait documents (conferences.md §2, queues.md §2.1)', () => {
     assert.equal(h.clock.pendingTimers, 0, 'the pause timer was cancelled');
   });
 
+  it('a document whose Play fails at once is paced too', async () => {
+    const h = host({ 'http://app.test/broken': '<Response><Play>http://app.test/gone.mp3</Play><Redirect/></Response>' });
+    h.media.play = async () => { throw new Error('HTTP 404'); };
+    const controller = new AbortController();
+    const done = runWaitDocument(h.waitHost, request('http://app.test/broken'), h.media, controller.signal);
+    await h.clock.advance(2500);
+    assert.equal(h.requests.length, 3);
+    controller.abort(new Error('x'));
+    await assert.rejects(done, /x/);
+  });
+
   it('a document of only a Redirect is paced, not requested in a tight loop', async () => {
     const h = host({ 'http://app.test/spin': '<Response><Redirect/></Response>' });
     const controller = new AbortController();

@@ -31,9 +31,9 @@ type WaitMedia = NonNullable<WaitDocumentRequest['media']>;
 const ALWAYS_ALLOWED = new Set(['Play', 'Say', 'Pause', 'Redirect']);
 
 /**
- * A document that plays nothing and only redirects (or is empty, with `refetch`) would be
- * requested in a tight loop; Twilio paces such loops, and so does Switchboard: one second of
- * silence before the next request.
+ * A document that takes no time (only a `<Redirect>`, an empty one with `refetch`, a `<Play>`
+ * whose audio cannot be fetched) would be requested in a tight loop: one second of silence
+ * before the next request paces it.
  */
 const IDLE_PASS_MS = 1000;
 
@@ -84,25 +84,28 @@ type Pass =
   | { type: 'fetch'; url: string; method: HttpMethod; played: boolean }
   | Extract<WaitDocumentEnd, { type: 'leave' | 'hangup' | 'error' }>;
 
-/** One run of a document's verbs. `played`: something took time (a pass of nothing is paced). */
+/**
+ * One run of a document's verbs. `played`: the pass took call time; one that took none (nothing
+ * but a `<Redirect>`, or a `<Play>` that failed at once) is paced by the caller.
+ */
 async function runPass(host: WaitHost, verbs: Verb[], ctx: VerbContext): Promise<Pass> {
-  let played = false;
+  const startedAt = host.clock.now();
+  const took = () => host.clock.now() > startedAt;
   for (const verb of verbs) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const name = verbName(verb);
     if (name === 'Leave') return { type: 'leave' };
     if (name === 'Hangup') return { type: 'hangup' };
     const outcome = await host.runVerb(verb, ctx);
-    if (name !== 'Redirect') played = true;
     switch (outcome.type) {
       case 'next': continue;
-      case 'fetch': return { type: 'fetch', url: outcome.url, method: outcome.method, played };
+      case 'fetch': return { type: 'fetch', url: outcome.url, method: outcome.method, played: took() };
       case 'hangup': return { type: 'hangup' };
       case 'error': return outcome;
       case 'reject': return { type: 'hangup' };
     }
   }
-  return { type: 'done', played };
+  return { type: 'done', played: took() };
 }
 
 /** `<Leave>` (a queue's) parses as an unsupported verb until queues name it; both spellings count. */
