@@ -112,6 +112,24 @@ describe('conference rooms: limits, control and REST details', () => {
     assert.equal(missing.json.code, 21201);
   });
 
+  it('Participants create by name makes the room with its Conference* settings, and its call ends when it leaves', async () => {
+    const name = room();
+    h.app.route('/call-status', '');
+    const created = await h.client.conferences(name).participants.create({
+      from: '+15005550006', to: number(), conferenceStatusCallback: `${h.app.url}/events`, conferenceStatusCallbackEvent: ['join', 'leave', 'end'],
+      statusCallback: `${h.app.url}/call-status`, statusCallbackEvent: ['answered', 'completed'],
+    });
+    const [conference] = await h.client.conferences.list({ friendlyName: name });
+    assert.equal(created.conferenceSid, conference!.sid);
+    const join = await h.app.waitFor('/events', (r) => r.params.ConferenceSid === conference!.sid && r.params.StatusCallbackEvent === 'participant-join');
+    assert.equal(join.params.CallSid, created.callSid);
+    await h.sim('POST', `/sim/v1/calls/${created.callSid}/hangup`);
+    await h.app.waitFor('/events', (r) => r.params.ConferenceSid === conference!.sid && r.params.StatusCallbackEvent === 'conference-end');
+    assert.ok(!h.app.to('/events').some((r) => r.params.ConferenceSid === conference!.sid && r.params.StatusCallbackEvent === 'conference-start'), 'start was not subscribed');
+    const completed = await h.app.waitFor('/call-status', (r) => r.params.CallSid === created.callSid && r.params.CallStatus === 'completed');
+    assert.equal(completed.params.Direction, 'outbound-api');
+  });
+
   it('a REST participant whose call is busy or unanswered leaves with participant_add_failed and its call status', async () => {
     const { conference } = await pair();
     for (const answer of ['busy', 'no-answer'] as const) {
