@@ -250,6 +250,17 @@ describe('conference rooms: limits, control and REST details', () => {
     assert.ok(params.ReasonAnnouncementFailed);
   });
 
+  it('speaker events: participant-speech-start when a participant speaks, participant-speech-stop when it is done', async () => {
+    const name = room();
+    const a = await callWith(`<Dial><Conference statusCallback="/events" statusCallbackEvent="speaker">${name}</Conference></Dial>`);
+    const b = await join(name);
+    const conference = await live(name);
+    await say(a.sid, 'Hello there');
+    await hears(b.sid, 'Hello there', a.sid);
+    const speech = await eventually(() => events(conference.sid).filter((p) => p.StatusCallbackEvent.startsWith('participant-speech')), (l) => l.length === 2);
+    assert.deepEqual(speech.map((p) => [p.StatusCallbackEvent, p.CallSid]), [['participant-speech-start', a.sid], ['participant-speech-stop', a.sid]]);
+  });
+
   it('waitUrl="" is silence until the conference starts', async () => {
     const name = room();
     const a = await join(name, 'waitUrl=""');

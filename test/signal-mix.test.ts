@@ -67,3 +67,38 @@ describe('SignalMix (ports/room-mix.ts at signal level)', () => {
     assert.equal(b.taps(), 0);
   });
 });
+
+describe('speaker detection (conference speaker events)', () => {
+  it("a simulated phone's words are speech for as long as they take to say; loud audio until a 600 ms hangover", async () => {
+    const { detectSpeech } = await import('../src/conferences/speaker-detector.js');
+    const clock = new ManualClock();
+    const a = leg();
+    const changes: [boolean, number][] = [];
+    const start = clock.now();
+    const detector = detectSpeech(a.media, clock, (speaking) => changes.push([speaking, clock.now() - start]));
+    a.send('Hello there'); // 11 characters: 715 ms
+    await clock.advance(1000);
+    assert.deepEqual(changes, [[true, 0], [false, 715]]);
+    changes.length = 0;
+    const loud = new Int16Array(160).fill(4000);
+    const quiet = new Int16Array(160).fill(50);
+    detector.close();
+    assert.equal(a.taps(), 0);
+    // Audio frames go through a fresh detector on a leg that sends PCM.
+    const sip = audioLeg();
+    const detector2 = detectSpeech(sip.media, clock, (speaking) => changes.push([speaking, clock.now() - start]));
+    const t0 = clock.now() - start;
+    sip.send(loud);
+    await clock.advance(20);
+    sip.send(quiet);
+    await clock.advance(1000);
+    assert.deepEqual(changes, [[true, t0], [false, t0 + 600]]);
+    detector2.close();
+  });
+});
+
+function audioLeg() {
+  const sinks = new Set<(signal: FarEndSignal) => void>();
+  const media = { tap: (sink: (signal: FarEndSignal) => void) => (sinks.add(sink), { close: () => sinks.delete(sink) }) } as unknown as Media;
+  return { media, send: (pcm: Int16Array) => { for (const sink of sinks) sink({ kind: 'audio', pcm }); } };
+}

@@ -7,6 +7,7 @@ import type { NewCallback } from '../ports/store.js';
 import type { RoomMix } from '../ports/room-mix.js';
 import type { JoinEnd, JoinRequest } from '../verbs/conference-rooms.js';
 import { Participant } from './participant.js';
+import { detectSpeech } from './speaker-detector.js';
 
 export interface RoomDeps {
   clock: Clock;
@@ -165,6 +166,16 @@ export class ConferenceRoom {
   private enterMix(participant: Participant, beep: boolean): void {
     participant.stopSolo();
     participant.member = this.mix.add(participant.callSid, participant.media!, mixOptions(participant));
+    if (this.settings.statusCallbackEvents.includes('speaker')) {
+      participant.speech?.close();
+      let started = false;
+      participant.speech = detectSpeech(participant.media!, this.deps.clock, (speaking) => {
+        // Speech while muted is nobody's business: the room does not hear it. A stop follows only a start.
+        if (speaking === started || (speaking && participant.options.muted)) return;
+        started = speaking;
+        void this.serial(() => this.emit('speaker', speaking ? 'participant-speech-start' : 'participant-speech-stop', participant));
+      });
+    }
     if (beep && participant.beepsOnEnter) this.beep();
   }
 

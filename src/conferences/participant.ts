@@ -1,6 +1,6 @@
 import type { ParticipantLeftReason, ParticipantOptions, ParticipantStatus } from '../domain/conference.js';
 import type { HttpMethod } from '../domain/http-method.js';
-import type { Media } from '../ports/carrier.js';
+import type { Media, MediaJoin } from '../ports/carrier.js';
 import type { MixMember } from '../ports/room-mix.js';
 import type { JoinEnd, JoinRequest } from '../verbs/conference-rooms.js';
 
@@ -21,6 +21,8 @@ export class Participant {
   runWait: JoinRequest['runWait'] | null = null;
   /** In the mix (the conference started, not on hold). */
   member: MixMember | null = null;
+  /** Watches it speak while it is in the mix (`speaker` events). */
+  speech: MediaJoin | null = null;
   /** The wait music or hold document playing to this participant alone. */
   private solo: AbortController | null = null;
   /** Resolves the call's `join`; null for a REST participant that has not joined yet. */
@@ -69,5 +71,7 @@ export class Participant {
     this.stopSolo();
     this.member?.remove();
     this.member = null;
+    this.speech?.close();
+    this.speech = null;
   }
 }
