@@ -206,7 +206,6 @@ export class ConferenceRoom {
     participant.silence();
     this.participants.delete(participant.callSid);
     participant.status = reason === 'participant_add_failed' ? 'failed' : 'complete';
-    participant.left = { reason, callStatus };
     await this.emit('leave', 'participant-leave', participant, { ParticipantCallStatus: callStatus, ReasonParticipantLeft: reason });
   }
 

@@ -1,4 +1,4 @@
-import type { ParticipantLeftReason, ParticipantOptions, ParticipantStatus } from '../domain/conference.js';
+import type { ParticipantOptions, ParticipantStatus } from '../domain/conference.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import type { Media, MediaJoin } from '../ports/carrier.js';
 import type { MixMember } from '../ports/room-mix.js';
@@ -27,8 +27,6 @@ export class Participant {
   private solo: AbortController | null = null;
   /** Resolves the call's `join`; null for a REST participant that has not joined yet. */
   release: ((end: JoinEnd) => void) | null = null;
-  /** How it left, once it has (for the leave callback). */
-  left: { reason: ParticipantLeftReason; callStatus: string } | null = null;
 
   constructor(
     readonly callSid: string,
