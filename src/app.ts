@@ -5,6 +5,11 @@ import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
+import { mediaAssetsAt } from './ports/media-assets.js';
+import type { RoomMixFactory } from './ports/room-mix.js';
+import { ConferenceService } from './conferences/conference-service.js';
+import { signalMixFactory } from './conferences/signal-mix.js';
+import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
 import { SystemClock } from './ports/system-clock.js';
@@ -49,6 +54,8 @@ export interface SwitchboardOptions {
   tts?: Tts;
   /** Paths of espeak-ng and ffmpeg for the simulated phones' voice, when not on PATH under those names (SIP takes `sip.audioTools`). */
   audioTools?: AudioToolPaths;
+  /** Makes each conference room's mix; default: the signal-level mix of simulated phones (conferences/signal-mix.ts). */
+  roomMix?: RoomMixFactory;
   /** Enables the SIP/RTP edge (off by default: the simulated network needs nothing but Node). */
   sip?: SipOptions;
 }
@@ -123,16 +130,22 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
   const events = new CallEvents(log);
-  const calls = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings });
+  const assets = mediaAssetsAt(() => publicUrl);
+  const conferences: ConferenceService = new ConferenceService({
+    store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
+    calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
+  });
+  const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });
 
   const closed = await calls.closeOrphanedCalls();
+  await conferences.closeOrphaned();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
   const closedRecordings = await recordings.closeUnfinished();
   if (closedRecordings > 0) log.warn({ closedRecordings }, 'closed recordings left in progress by an earlier stop');
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, conferences, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;

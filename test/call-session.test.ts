@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Recordings } from '../src/recordings/recordings.js';
 import { EMPTY_UPDATE } from '../src/domain/call-command.js';
 import { CallEvents } from '../src/ports/call-events.js';
+import { mediaAssetsAt } from '../src/ports/media-assets.js';
 import { CallSession } from '../src/session/call-session.js';
 import { SimNetwork } from '../src/simnet/sim-network.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -61,6 +62,7 @@ describe('a CallSession still queued (call-lifecycle.md §3, first row)', () => 
       {
         store, clock, carrier: sim, fetcher: webhooks, events: new CallEvents(), outbox: { kick() {} }, log: { error() {} }, released: (s) => released.push(s.sid),
         childCalls: () => ({ place: () => Promise.reject(new Error('this test dials no children')) }),
+        assets: mediaAssetsAt(() => 'http://127.0.0.1'),
         recordings: new Recordings({ store, clock, outbox: { kick() {} }, root: join(tmpdir(), 'switchboard-unused'), publicUrl: () => 'http://127.0.0.1' }),
       },
       call, '0'.repeat(32),

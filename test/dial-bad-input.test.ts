@@ -81,8 +81,8 @@ describe('<Dial> with bad input', () => {
     assert.deepEqual(await h.client.calls.list({ parentCallSid: child.sid }), []);
   });
 
-  it('<Dial><Conference> is not run yet: the verbs before it are heard, then 12200 ends the call', async () => {
-    const call = await callWith('<Say>Joining the room</Say><Dial><Conference>standup</Conference></Dial>');
+  it('<Dial><Queue> is not run yet: the verbs before it are heard, then 12200 ends the call', async () => {
+    const call = await callWith('<Say>Joining the room</Say><Dial><Queue>standup</Queue></Dial>');
     await ended(call.sid);
     const heard = (await h.sim('GET', `/sim/v1/calls/${call.sid}`)).body.heard as any[];
     assert.equal(heard[0].text, 'Joining the room');

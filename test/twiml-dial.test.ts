@@ -212,7 +212,8 @@ describe('<Dial> clients and SIP', () => {
 
 describe('<Dial> noun combinations', () => {
   it('<Conference> and <Queue> parse as rooms', () => {
-    assert.deepEqual(dial('<Dial><Conference beep="false">Room 1</Conference></Dial>').verb.nouns, [{ kind: 'Conference', name: 'Room 1' }]);
+    const [room] = dial('<Dial><Conference beep="false" startConferenceOnEnter="false">Room 1</Conference></Dial>').verb.nouns as any[];
+    assert.deepEqual([room.kind, room.name, room.beep, room.startConferenceOnEnter, room.waitUrl, room.statusCallbackEvents], ['Conference', 'Room 1', 'false', false, null, ['start', 'end']]);
     assert.deepEqual(dial('<Dial><Queue url="/about-to-connect">support</Queue></Dial>').verb.nouns, [{ kind: 'Queue', name: 'support' }]);
   });
 

@@ -19,11 +19,15 @@ import { registerMultipartForms } from './multipart.js';
 import { answerClientError, clipMessage, refusalOf } from './refusals.js';
 
 const BODY_LIMIT = 1024 * 1024;
+import { registerAssetRoutes } from './assets-routes.js';
+import { registerConferenceRoutes } from './conferences-routes.js';
+import type { ConferenceService } from '../conferences/conference-service.js';
 
 export interface HttpServerDeps {
   store: Store;
   clock: Clock;
   calls: CallService;
+  conferences: ConferenceService;
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
@@ -82,9 +86,11 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   authenticateBeforeBody(app, auth);
   registerCallRoutes(app, auth, deps.calls);
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
-  registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
+  registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings, (accountSid, sid) => deps.conferences.fetch(accountSid, sid));
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
+  registerAssetRoutes(app);
+  registerConferenceRoutes(app, auth, deps.conferences);
   return app;
 }
 

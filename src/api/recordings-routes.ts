@@ -17,7 +17,7 @@ type ItemParams = { Params: { accountSid: string; ref: string } };
 type CallParams = { Params: { accountSid: string; callSid: string } };
 type CallItemParams = { Params: { accountSid: string; callSid: string; ref: string } };
 
-const FILTER_KEYS = ['CallSid', 'DateCreated', 'DateCreated<', 'DateCreated>'];
+const FILTER_KEYS = ['CallSid', 'ConferenceSid', 'DateCreated', 'DateCreated<', 'DateCreated>'];
 /** Aliases seen in Twilio's own page URIs, as for Calls. */
 const ALIASES: Record<string, string> = { DateCreatedBefore: 'DateCreated<', DateCreatedAfter: 'DateCreated>' };
 
@@ -35,7 +35,11 @@ function splitRecordingRef(ref: string): { id: string; wanted: Wanted } {
  * recording as JSON, XML, WAV or MP3 at `/Recordings/{RE}[.ext]`, `DELETE` (the audio goes
  * too), and the same under `/Calls/{CA}/Recordings`.
  */
-export function registerRecordingRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, store: Store, recordings: Recordings): void {
+export function registerRecordingRoutes(
+  app: FastifyInstance, auth: Authenticator, calls: CallService, store: Store, recordings: Recordings,
+  /** Throws 20404 for an unknown conference. */
+  conferenceExists: (accountSid: string, sid: string) => Promise<unknown>,
+): void {
   const account = accountPath(':accountSid');
   const collection = ['', '.json', '.xml'].map((ext) => `${account}/Recordings${ext}`);
   const callCollection = ['', '.json', '.xml'].map((ext) => `${account}/Calls/:callSid/Recordings${ext}`);
@@ -47,8 +51,19 @@ export function registerRecordingRoutes(app: FastifyInstance, auth: Authenticato
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
       const filters = listFilters(request.query as Form, FILTER_KEYS, ALIASES);
-      const filter: RecordingFilter = { accountSid, callSid: get(filters, 'CallSid'), dateCreated: timeRange('DateCreated', (k) => get(filters, k)) };
+      const filter: RecordingFilter = {
+        accountSid, callSid: get(filters, 'CallSid'), conferenceSid: get(filters, 'ConferenceSid'), dateCreated: timeRange('DateCreated', (k) => get(filters, k)),
+      };
       return list(request, reply, filters, filter, (r) => recordingJson(r, recordings.mediaUrl(r)));
+    });
+  }
+  // A conference's recordings (conferences.md §5): the same resources, under their conference.
+  for (const path of ['', '.json', '.xml'].map((ext) => `${account}/Conferences/:conferenceSid/Recordings${ext}`)) {
+    app.get<{ Params: { accountSid: string; conferenceSid: string } }>(path, async (request, reply) => {
+      const { accountSid, conferenceSid } = request.params;
+      await auth.authorize(request, accountSid);
+      await conferenceExists(accountSid, conferenceSid);
+      return list(request, reply, [], { accountSid, conferenceSid }, (r) => recordingJson(r, recordings.mediaUrl(r)));
     });
   }
   for (const path of callCollection) {

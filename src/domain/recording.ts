@@ -8,7 +8,7 @@ import type { HttpMethod } from './http-method.js';
 export type RecordingStatus = 'in-progress' | 'completed' | 'absent';
 
 /** What started the recording: `<Record>`, `Record=true` on `POST /Calls`, or `<Dial record>`. */
-export type RecordingSource = 'RecordVerb' | 'OutboundAPI' | 'DialVerb';
+export type RecordingSource = 'RecordVerb' | 'OutboundAPI' | 'DialVerb' | 'Conference';
 
 /** `RecordingStatusCallbackEvent` values (webhooks.md §2); the default is `completed` only. */
 export type RecordingEvent = 'in-progress' | 'completed' | 'absent';
@@ -29,7 +29,10 @@ export interface RecordingSettings {
 export interface RecordingRecord {
   sid: string;
   accountSid: string;
+  /** A conference recording's is its conference's SID (the key of its callbacks); rendered null. */
   callSid: string;
+  /** The conference recorded (`<Conference record>`); absent or null for a call's recording. */
+  conferenceSid?: string | null;
   status: RecordingStatus;
   source: RecordingSource;
   channels: 1 | 2;

@@ -101,6 +101,7 @@ export interface CallFilter {
 export interface RecordingFilter {
   accountSid: string;
   callSid?: string;
+  conferenceSid?: string;
   dateCreated?: TimeRange;
 }
 

@@ -89,12 +89,21 @@ export class Recordings {
     return `${this.deps.publicUrl()}${accountPath(recording.accountSid)}/Recordings/${recording.sid}`;
   }
 
+  /**
+   * The recording of a conference's mixed room (`<Conference record="record-from-start">`):
+   * mono, `RecordingSource=Conference`, listed under the conference (conferences.md §5).
+   */
+  beginConference(conference: { sid: string; accountSid: string }, settings: Omit<RecordingSettings, 'channels'>): Promise<ActiveRecording> {
+    return this.begin({ sid: conference.sid, accountSid: conference.accountSid }, 'Conference', { ...settings, channels: 1 }, conference.sid);
+  }
+
   /** Creates the Recording (`in-progress`) and makes room for its file. */
-  async begin(call: CallRecord, source: RecordingSource, settings: RecordingSettings): Promise<ActiveRecording> {
+  async begin(call: Pick<CallRecord, 'sid' | 'accountSid'>, source: RecordingSource, settings: RecordingSettings, conferenceSid?: string): Promise<ActiveRecording> {
     const now = this.deps.clock.now();
     const recording: RecordingRecord = {
       sid: newSid('RE'), accountSid: call.accountSid, callSid: call.sid, status: 'in-progress', source,
       channels: settings.channels, startTime: now, duration: null, errorCode: null, dateCreated: now, dateUpdated: now,
+      ...(conferenceSid && { conferenceSid }),
     };
     const path = this.path(recording.accountSid, recording.sid)!;
     await mkdir(join(this.deps.root, recording.accountSid), { recursive: true });
@@ -185,16 +194,16 @@ export class Recordings {
   private callbackParams(recording: RecordingRecord, url: string): Record<string, string> {
     const params: Record<string, string> = {
       AccountSid: recording.accountSid,
-      CallSid: recording.callSid,
+      ...(recording.conferenceSid ? { ConferenceSid: recording.conferenceSid } : { CallSid: recording.callSid }),
       RecordingSid: recording.sid,
       RecordingUrl: url,
       RecordingStatus: recording.status,
       RecordingChannels: String(recording.channels),
       RecordingSource: recording.source,
       RecordingStartTime: rfc2822(recording.startTime),
-      RecordingTrack: recording.source === 'RecordVerb' ? 'inbound' : 'both',
       ErrorCode: String(recording.errorCode ?? 0),
     };
+    if (!recording.conferenceSid) params.RecordingTrack = recording.source === 'RecordVerb' ? 'inbound' : 'both';
     if (recording.duration !== null) params.RecordingDuration = String(recording.duration);
     return params;
   }

@@ -9,6 +9,8 @@ import type { Clock, Timer } from '../ports/clock.js';
 import type { NewCallback, Store } from '../ports/store.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { Recordings } from '../recordings/recordings.js';
+import type { MediaAssets } from '../ports/media-assets.js';
+import type { ConferenceRooms } from '../verbs/conference-rooms.js';
 import { CallInput } from '../verbs/call-input.js';
 import { CallEnded, type ChildCalls, type SipOutcome } from '../verbs/verb-context.js';
 import type { ChildLink } from './child-link.js';
@@ -25,6 +27,10 @@ export interface SessionDeps {
   events: CallEvents;
   /** Recordings of calls (`<Record>`, `Record=true`, `<Dial record>`). */
   recordings: Recordings;
+  /** The built-in hold music and beep (wait documents). */
+  assets: MediaAssets;
+  /** Conference rooms (`<Dial><Conference>`); absent on a server without them. */
+  conferences?: ConferenceRooms;
   /** Told when callbacks were queued, so the durable outbox delivers them. */
   outbox: { kick(): void };
   log: { error(obj: object, msg: string): void };
@@ -304,6 +310,8 @@ export class CallSession implements LegListener {
       authToken: this.authToken,
       recordings: this.deps.recordings.forCall(() => this.record),
       calls: whisper ? null : this.deps.childCalls(this),
+      assets: this.deps.assets,
+      conferences: this.deps.conferences ?? null,
       ensureAnswered: () => (this.record.status === 'in-progress' ? Promise.resolve() : this.mailbox.send({ type: 'answer' })),
       notify: (notification) => this.notify(notification),
     };

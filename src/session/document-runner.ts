@@ -7,10 +7,13 @@ import { parseTwiml } from '../twiml/parse-twiml.js';
 import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
 import type { ChildCalls, VerbContext, VerbOutcome } from '../verbs/verb-context.js';
+import type { ConferenceRooms } from '../verbs/conference-rooms.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from '../verbs/call-input.js';
 import type { CallEvents } from '../ports/call-events.js';
+import type { MediaAssets } from '../ports/media-assets.js';
+import { runWaitDocument, type FetchedWaitDocument, type WaitHost } from './wait-document.js';
 import { voiceParams } from './webhook-params.js';
 
 /** Where the next TwiML document comes from: a URL to request, or inline TwiML. */
@@ -47,6 +50,10 @@ export interface ProgramEnv {
   readonly recordings: CallRecordings;
   /** Child calls for `<Dial>`; null where dialing out is not allowed (a whisper document). */
   readonly calls: ChildCalls | null;
+  /** The built-in hold music and beep. */
+  readonly assets: MediaAssets;
+  /** Conference rooms for `<Dial><Conference>`; null when the server has none. */
+  readonly conferences: ConferenceRooms | null;
   /** Asks the session to answer the call (inbound); resolves once it is in progress. */
   ensureAnswered(): Promise<void>;
   notify(notification: NotificationInput): void;
@@ -126,18 +133,7 @@ async function reportAfterHangup(env: ProgramEnv, url: string, outcome: FetchOut
 }
 
 async function runVerbs(env: ProgramEnv, verbs: Verb[], documentUrl: string | null, signal: AbortSignal): Promise<VerbsEnd> {
-  const ctx: VerbContext = {
-    media: env.media,
-    clock: env.clock,
-    input: env.input,
-    signal,
-    recordings: env.recordings,
-    resolveUrl: (url) => resolveUrl(url, documentUrl),
-    warn: (code, message) => env.notify({ code, message, level: 1 }),
-    call: env.call,
-    answer: env.ensureAnswered,
-    calls: env.calls,
-  };
+  const ctx = verbContext(env, documentUrl, env.media, env.calls, signal);
   const callSid = env.call().sid;
   for (const verb of verbs) {
     if (signal.aborted) throw signal.reason;
@@ -154,24 +150,81 @@ async function runVerbs(env: ProgramEnv, verbs: Verb[], documentUrl: string | nu
   return { type: 'end' };
 }
 
+/** The context a verb runs in: the document's URL for relative URLs, where it plays, whether it may dial. */
+function verbContext(env: ProgramEnv, documentUrl: string | null, media: Media, calls: ChildCalls | null, signal: AbortSignal): VerbContext {
+  return {
+    media,
+    clock: env.clock,
+    input: env.input,
+    signal,
+    recordings: env.recordings,
+    resolveUrl: (url) => resolveUrl(url, documentUrl),
+    warn: (code, message) => env.notify({ code, message, level: 1 }),
+    call: env.call,
+    answer: env.ensureAnswered,
+    calls,
+    conferences: calls ? env.conferences : null,
+    runWaitDocument: (request, waitSignal) => runWaitDocument(waitHost(env), request, request.media ?? env.media, waitSignal),
+  };
+}
+
+/** What a wait document (wait-document.ts) runs on: this call's requests, Notifications and verbs. */
+function waitHost(env: ProgramEnv): WaitHost {
+  return {
+    clock: env.clock,
+    holdMusicUrl: () => env.assets.holdMusicUrl(),
+    fetch: (url, method, params, signal) => fetchWaitDocument(env, url, method, params, signal),
+    // A wait document never dials: its verbs are prompts, <Redirect> and, in a queue, <Gather>.
+    context: (documentUrl, media, signal) => verbContext(env, documentUrl, playingOn(env.media, media), null, signal),
+    runVerb,
+    error: (code, message, requestUrl) => env.notify({ code, message, level: 0, requestUrl }),
+  };
+}
+
+const PLAYED = new Set<PropertyKey>(['say', 'play', 'pause', 'playDigits']);
+
+/** The call's media with its prompts sent to `target` (a room's voice), everything else its own. */
+function playingOn(base: Media, target: Pick<Media, 'say' | 'play' | 'pause' | 'playDigits'>): Media {
+  if (target === base) return base;
+  return new Proxy(base, {
+    get(own, key) {
+      const from: object = PLAYED.has(key) ? target : own;
+      const value = Reflect.get(from, key);
+      return typeof value === 'function' ? value.bind(from) : value;
+    },
+  });
+}
+
+/**
+ * A wait document's request: TwiML as for any document (its failures are Notifications), except
+ * that an audio answer (Content-Type `audio/*`) is played rather than refused with 12300.
+ */
+async function fetchWaitDocument(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<FetchedWaitDocument> {
+  const all = { ...voiceParams(env.call()), ...params };
+  const attempt = await request(env, url, method, all, signal, true);
+  if (attempt.ok === 'audio') return { type: 'audio', url };
+  if (!attempt.ok) return { type: 'failed', code: attempt.code, message: `The wait document ${url} could not be used (error ${attempt.code})` };
+  return { type: 'twiml', verbs: attempt.document.verbs, url: attempt.document.url ?? url };
+}
+
 async function loadDocument(env: ProgramEnv, source: DocumentSource, signal: AbortSignal): Promise<LoadedDocument | null> {
   if (source.url === null) {
     const inline = parse(env, source.twiml ?? '', null);
-    return inline.ok ? inline.document : null;
+    return inline.ok === true ? inline.document : null;
   }
   const params = { ...voiceParams(env.call()), ...source.params };
   const primary = await request(env, source.url, source.method, params, signal);
-  if (primary.ok) return primary.document;
+  if (primary.ok === true) return primary.document;
   if (!source.fallbackUrl) return null;
-  const fallbackParams = { ...params, ErrorCode: String(primary.code), ErrorUrl: source.url };
+  const fallbackParams = { ...params, ErrorCode: String('code' in primary ? primary.code : 12300), ErrorUrl: source.url };
   const fallback = await request(env, source.fallbackUrl, source.fallbackMethod ?? 'POST', fallbackParams, signal);
-  return fallback.ok ? fallback.document : null;
+  return fallback.ok === true ? fallback.document : null;
 }
 
-type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: ErrorCode };
+type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: ErrorCode } | { ok: 'audio' };
 
 /** One TwiML request; every failure becomes a Notification on the call (11200, 12100, …). */
-async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<Attempt> {
+async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal, audio = false): Promise<Attempt> {
   const callSid = env.call().sid;
   const sentAt = env.clock.now();
   env.events.emit('webhook-requested', { callSid, url, method, params, at: sentAt });
@@ -182,6 +235,7 @@ async function request(env: ProgramEnv, url: string, method: HttpMethod, params:
     ...(result.ok ? { body: result.body } : { status: result.status, errorCode: result.code, body: result.responseBody }),
   });
   if (signal.aborted) throw signal.reason;
+  if (!result.ok && audio && result.code === 12300 && result.contentType?.startsWith('audio/')) return { ok: 'audio' };
   if (!result.ok) {
     env.notify({
       code: result.code, level: 0, message: result.message, requestUrl: url, requestMethod: method,

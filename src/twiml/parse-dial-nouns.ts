@@ -155,17 +155,16 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 }
 
 /**
- * `<Conference>` / `<Queue>`: the room name only, until conferences and queues exist (their
- * attributes are read there). An empty name is Twilio's 13237 / 14212 and the noun is dropped.
+ * `<Queue>`: the room name only, until queues exist (their attributes are read there). An empty
+ * name is Twilio's 14212 and the noun is dropped. `<Conference>` is parse-conference.ts.
  */
 export function parseRoom(el: XmlElement, warn: Warn): DialRoom | null {
-  const kind = el.name as DialRoom['kind'];
   const name = textContent(el, warn);
   if (name === '') {
-    warn({ code: kind === 'Conference' ? 13237 : 14212, message: `<${kind}> needs a name as its text; ignored` });
+    warn({ code: 14212, message: '<Queue> needs a name as its text; ignored' });
     return null;
   }
-  return { kind, name };
+  return { kind: 'Queue', name };
 }
 
 const CHILD_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;

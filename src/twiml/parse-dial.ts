@@ -2,6 +2,7 @@ import { readBoolean, readEnum, readInteger, readMethod, readText, type Warn } f
 import { clip, isBlank } from './content.js';
 import { isClientIdentity, numberFromText, parseClient, parseNumber, parseRoom, parseSip, toE164 } from './parse-dial-nouns.js';
 import { readRecordingEvents } from './parse-record.js';
+import { parseConference } from './parse-conference.js';
 import type { DialNoun, DialRecord, DialTarget, DialVerb, UnsupportedVerb } from './verbs.js';
 import type { XmlElement } from './xml.js';
 
@@ -92,7 +93,8 @@ function readNouns(dial: XmlElement, warn: Warn): DialNoun[] {
     } else if (child.name === 'Number') noun = parseNumber(child, warn);
     else if (child.name === 'Client') noun = parseClient(child, warn);
     else if (child.name === 'Sip') noun = parseSip(child, warn);
-    else if (child.name === 'Conference' || child.name === 'Queue') noun = parseRoom(child, warn);
+    else if (child.name === 'Conference') noun = parseConference(child, warn);
+    else if (child.name === 'Queue') noun = parseRoom(child, warn);
     else if (UNSUPPORTED_NOUNS.has(child.name)) {
       warn({ code: 13215, message: `<Dial><${child.name}> is not supported by Switchboard; ignored` });
     } else {

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../domain/errors.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import type { RecordingEvent } from '../domain/recording.js';
+import type { ConferenceEvent } from '../domain/conference.js';
 
 /**
  * Typed TwiML verbs, as produced by `parseTwiml`. Attribute names, defaults and limits follow
@@ -184,14 +185,39 @@ export interface DialSip extends DialTargetCommon {
   password: string | null;
 }
 
-/** `<Conference>` / `<Queue>`: parsed so that documents validate; not run yet (12200 when reached). */
+/** `<Queue>`: parsed so that documents validate; not run yet (12200 when reached). */
 export interface DialRoom {
-  kind: 'Conference' | 'Queue';
+  kind: 'Queue';
   name: string;
 }
 
+/** `<Conference>` (conferences.md §2): the room name and this participant's and the room's attributes. */
+export interface DialConference {
+  kind: 'Conference';
+  name: string;
+  muted: boolean;
+  beep: 'true' | 'false' | 'onEnter' | 'onExit';
+  startConferenceOnEnter: boolean;
+  endConferenceOnExit: boolean;
+  /** null: the built-in hold music; '': silence. May be relative. */
+  waitUrl: string | null;
+  waitMethod: HttpMethod;
+  maxParticipants: number;
+  record: boolean;
+  trim: boolean;
+  coach: string | null;
+  participantLabel: string | null;
+  statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
+  statusCallbackEvents: ConferenceEvent[];
+  recordingStatusCallback: string | null;
+  recordingStatusCallbackMethod: HttpMethod;
+  recordingStatusCallbackEvents: RecordingEvent[];
+  region: string | null;
+}
+
 export type DialTarget = DialNumber | DialClient | DialSip;
-export type DialNoun = DialTarget | DialRoom;
+export type DialNoun = DialTarget | DialRoom | DialConference;
 
 /**
  * A real TwiML verb Switchboard does not run (yet). Twilio runs a document up to the verb it

@@ -6,6 +6,10 @@ import type { Media } from '../ports/carrier.js';
 import type { Clock } from '../ports/clock.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from './call-input.js';
+import type { ConferenceRooms } from './conference-rooms.js';
+import type { WaitDocumentEnd, WaitDocumentRequest } from './wait-request.js';
+
+export type { WaitDocumentEnd, WaitDocumentRequest };
 
 /**
  * What a verb runner may use (style-anchors §3: a verb gets a narrow context and returns an
@@ -32,7 +36,12 @@ export interface VerbContext {
    * document runs on a child leg, and dialing from there is error 13201 (dial.md §4).
    */
   readonly calls: ChildCalls | null;
+  /** The conference rooms (`<Dial><Conference>`); null where a call may not join one (a whisper document). */
+  readonly conferences: ConferenceRooms | null;
+  /** Runs a wait, hold or announcement document in place (conferences.md §2 wait music, queues.md §2.1), on `request.media` or the call's own media. */
+  runWaitDocument(request: WaitDocumentRequest, signal: AbortSignal): Promise<WaitDocumentEnd>;
 }
+
 
 /** What a verb needs to place child calls (house-review.md, "seams": child calls). */
 export interface ChildCalls {

@@ -146,7 +146,7 @@ export class WebhookClient implements TwimlFetcher {
         const contentType = mediaType(res.headers['content-type']);
         if (!contentType || !TWIML_TYPES.has(contentType.type)) {
           discard(res);
-          return fail(12300, `Invalid Content-Type: ${contentType?.type ?? '(none)'}`, { status });
+          return fail(12300, `Invalid Content-Type: ${contentType?.type ?? '(none)'}`, { status, contentType: contentType?.type });
         }
         const length = Number(headerValue(res.headers['content-length']));
         if (length > MAX_TWIML_BYTES) {

@@ -7,8 +7,8 @@ function commonFields(r: RecordingRecord): Record<string, unknown> {
   return {
     account_sid: r.accountSid,
     api_version: '2010-04-01',
-    call_sid: r.callSid,
-    conference_sid: null,
+    call_sid: r.conferenceSid ? null : r.callSid,
+    conference_sid: r.conferenceSid ?? null,
     date_created: rfc2822(r.dateCreated),
     date_updated: rfc2822(r.dateUpdated),
     start_time: rfc2822(r.startTime),
@@ -26,7 +26,7 @@ function commonFields(r: RecordingRecord): Record<string, unknown> {
 
 /**
  * A Recording in Twilio's 2010 JSON shape (`api.v2010.account.recording`): every key present,
- * nulls where Switchboard has no value (no conferences, no billing, no encryption).
+ * nulls where Switchboard has no value (no billing, no encryption).
  * `duration` is a string of whole seconds, `-1` while the recording is in progress, as on Twilio.
  */
 export function recordingJson(r: RecordingRecord, mediaUrl: string): Record<string, unknown> {

@@ -140,6 +140,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX recordings_call        ON recordings (call_sid, seq);
     `,
   },
+  {
+    version: 3,
+    description: 'conferences',
+    sql: `
+      -- Conference records (conferences.md §3); participants live only with their calls.
+      CREATE TABLE conferences (
+        seq                        INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid                        TEXT NOT NULL UNIQUE,
+        account_sid                TEXT NOT NULL,
+        friendly_name              TEXT NOT NULL,
+        status                     TEXT NOT NULL CHECK (status IN ('init', 'in-progress', 'completed')),
+        region                     TEXT,
+        date_created               INTEGER NOT NULL,
+        date_updated               INTEGER NOT NULL,
+        reason_conference_ended    TEXT,
+        call_sid_ending_conference TEXT,
+        callback_sequence          INTEGER NOT NULL
+      );
+      CREATE INDEX conferences_account_seq  ON conferences (account_sid, seq);
+      CREATE INDEX conferences_account_name ON conferences (account_sid, friendly_name, seq);
+      CREATE INDEX conferences_live         ON conferences (status) WHERE status <> 'completed';
+      -- A conference's recording (conferences.md §5, recording callback) names its conference.
+      ALTER TABLE recordings ADD COLUMN conference_sid TEXT;
+      CREATE INDEX recordings_conference ON recordings (conference_sid, seq) WHERE conference_sid IS NOT NULL;
+    `,
+  },
 ];
 
 /**

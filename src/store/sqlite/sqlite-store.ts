@@ -5,6 +5,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
 import type { RecordingRecord } from '../../domain/recording.js';
 import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
+import type { ConferenceStore } from '../../ports/conference-store.js';
+import { SqliteConferences } from './conference-queries.js';
 import { applyMigrations } from './migrations.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -23,6 +25,7 @@ export class SqliteStore implements Store {
   private readonly listCache = new Map<string, Statement>();
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
+  private conferenceTables: SqliteConferences | null = null;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -46,6 +49,12 @@ export class SqliteStore implements Store {
     // analysed, within a bounded cost (the form SQLite recommends at connection open).
     this.db.pragma('optimize = 0x10002');
     this.stmts ??= prepareStatements(this.db);
+    this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
+  }
+
+  get conferences(): ConferenceStore {
+    if (this.conferenceTables) return this.conferenceTables;
+    throw new Error('SqliteStore: call migrate() before using the store');
   }
 
   async close(): Promise<void> {
@@ -194,6 +203,7 @@ export class SqliteStore implements Store {
     const where = ['account_sid = ?'];
     const params: unknown[] = [filter.accountSid];
     if (filter.callSid !== undefined) { where.push('call_sid = ?'); params.push(filter.callSid); }
+    if (filter.conferenceSid !== undefined) { where.push('conference_sid = ?'); params.push(filter.conferenceSid); }
     addRange(where, params, 'date_created', filter.dateCreated);
     return (this.page('recordings', RECORDING_COLUMNS, where, params, page, true) as RecordingRow[]).map(rowToRecording);
   }
@@ -294,7 +304,7 @@ const PHONE_NUMBER_COLUMNS = 'sid, account_sid, phone_number, friendly_name, voi
   + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated';
 const NOTIFICATION_COLUMNS = 'sid, account_sid, call_sid, log, error_code, message_text, message_date, request_method, '
   + 'request_url, request_variables, response_body, response_headers, date_created';
-const RECORDING_COLUMNS = 'sid, account_sid, call_sid, status, source, channels, start_time, duration, error_code, date_created, date_updated';
+const RECORDING_COLUMNS = 'sid, account_sid, call_sid, status, source, channels, start_time, duration, error_code, date_created, date_updated, conference_sid';
 const RECORDING_UPDATES = ['status', 'duration', 'error_code', 'date_updated'].map((c) => `${c} = excluded.${c}`).join(', ');
 const at = (columns: string): string => columns.split(', ').map((c) => `@${c}`).join(', ');
 
@@ -370,6 +380,7 @@ interface PhoneNumberRow {
 interface RecordingRow {
   sid: string; account_sid: string; call_sid: string; status: string; source: string; channels: number;
   start_time: number; duration: number | null; error_code: number | null; date_created: number; date_updated: number;
+  conference_sid: string | null;
 }
 
 interface CallbackRow {
@@ -408,6 +419,7 @@ function recordingParams(r: RecordingRecord): Record<string, unknown> {
   return {
     sid: r.sid, account_sid: r.accountSid, call_sid: r.callSid, status: r.status, source: r.source, channels: r.channels,
     start_time: r.startTime, duration: r.duration, error_code: r.errorCode, date_created: r.dateCreated, date_updated: r.dateUpdated,
+    conference_sid: r.conferenceSid ?? null,
   };
 }
 
@@ -416,6 +428,7 @@ function rowToRecording(r: RecordingRow): RecordingRecord {
     sid: r.sid, accountSid: r.account_sid, callSid: r.call_sid, status: r.status as RecordingRecord['status'],
     source: r.source as RecordingRecord['source'], channels: r.channels === 2 ? 2 : 1, startTime: r.start_time,
     duration: r.duration, errorCode: r.error_code, dateCreated: r.date_created, dateUpdated: r.date_updated,
+    ...(r.conference_sid !== null && { conferenceSid: r.conference_sid }),
   };
 }
 
