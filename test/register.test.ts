@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildPackage, projectWith, REPO_NODE_MODULES } from './helpers/built-package.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
@@ -90,6 +91,28 @@ http.get(process.argv[2] + '/ping', (res) => {
 });
 `;
 
+/** An Express voice app as Twilio's quickstart writes it: signed webhooks checked by twilio.webhook(). */
+const EXPRESS_APP = `
+const express = require('express');
+const twilio = require('twilio');
+const app = express();
+app.use(express.urlencoded({ extended: false }));
+app.post('/voice', twilio.webhook(), (req, res) => {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say('Hello from Express');
+  res.type('text/xml').send(response.toString());
+});
+const server = app.listen(0, '127.0.0.1', async () => {
+  const base = 'http://127.0.0.1:' + server.address().port;
+  const client = twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN);
+  const call = await client.calls.create({ to: '+14155550105', from: '+15005550006', url: base + '/voice' });
+  const forged = await fetch(base + '/voice', {
+    method: 'POST', headers: { 'x-twilio-signature': 'forged', 'content-type': 'application/x-www-form-urlencoded' }, body: 'CallSid=' + call.sid,
+  });
+  console.log(JSON.stringify({ sid: call.sid, forged: forged.status }));
+});
+`;
+
 /** A Twilio Function as the templates write it. */
 const FUNCTION = `
 exports.handler = async function (context, event, callback) {
@@ -116,6 +139,9 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
     await writeFile(join(project, 'sdk-app.cjs'), SDK_APP);
     await writeFile(join(project, 'esm-app.mjs'), ESM_APP);
     await writeFile(join(project, 'cjs-app.cjs'), CJS_APP);
+    await writeFile(join(project, 'express-app.cjs'), EXPRESS_APP);
+    // Express as twilio-run, which depends on it, resolves it: not a package of this project's own.
+    await symlink(dirname(createRequire(join(REPO_NODE_MODULES, 'twilio-run/package.json')).resolve('express/package.json')), join(project, 'node_modules/express'), 'dir');
     await mkdir(join(dir, 'home'));
     h = await startHarness();
     h.app.route('/voice', '<Response><Say>Hello from the app</Say></Response>');
@@ -205,6 +231,24 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
       assert.match(reply.sid ?? '', /^CA/, JSON.stringify(reply));
       assert.equal(reply.accountSid, h.server.accountSid);
       await h.app.waitFor('/voice', (r) => r.params.CallSid === reply.sid);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+  });
+
+  it('an Express app with twilio.webhook() under switchboard exec places a call to itself and accepts only Switchboard\'s signatures', async () => {
+    const child = spawn(process.execPath, [join(pkg, 'bin/switchboard.js'), 'exec', '--', process.execPath, 'express-app.cjs'], {
+      cwd: project, env: { ...env, SWITCHBOARD_ACCOUNT_SID: h.server.accountSid, SWITCHBOARD_AUTH_TOKEN: h.server.authToken }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    try {
+      const line = await eventually(() => output.split('\n').find((l) => l.startsWith('{')), (l) => l !== undefined, 30_000);
+      const out = JSON.parse(line!);
+      assert.equal(out.forged, 403, 'twilio.webhook() refuses a forged signature');
+      const heard = await eventually(() => h.sim('GET', `/sim/v1/calls/${out.sid}`), (r) => r.body.heard?.some((e: { text?: string }) => e.text === 'Hello from Express'));
+      assert.equal(heard.status, 200);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
     }
