@@ -1,13 +1,14 @@
 /**
  * `multipart/form-data` request bodies, as twilio-node 3.0–3.40 sends every POST (sdk-hosts.md
- * §2: the `request` module's `formData`). The installed `twilio-v3` is 3.84.1, which already
- * sends urlencoded bodies, and no multipart-era release is installed: these requests are
- * therefore written byte for byte as sdk-hosts.md records them from 3.0.0 and 3.40.0 (the
- * form-data boundary of 26 dashes and 24 digits, one part per parameter with no per-part type,
- * repeated parts for arrays, an empty part for an empty value, `Host: api.twilio.com`).
+ * §2: the `request` module's `formData`): the real `twilio` 3.40.0 (the `twilio-v340` alias)
+ * drives the server first; then requests written byte for byte as sdk-hosts.md records them from
+ * 3.0.0 and 3.40.0 (the form-data boundary of 26 dashes and 24 digits, one part per parameter
+ * with no per-part type, repeated parts for arrays, an empty part for an empty value,
+ * `Host: api.twilio.com`) cover the edge cases.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { parseForm } from '../src/api/form.js';
@@ -70,6 +71,21 @@ describe('multipart/form-data bodies (twilio-node 3.0–3.40)', () => {
     h.app.route('/voice', '<Response><Say>Hello</Say></Response>').route('/status', () => ({ status: 204 }));
   });
   after(() => h.close());
+
+  it('twilio 3.40.0, which posts multipart/form-data, creates, updates and lists calls unmodified', async () => {
+    const require = createRequire(import.meta.url);
+    const old = require('twilio-v340')(h.server.accountSid, h.server.authToken);
+    old.api.baseUrl = h.server.url;
+    h.app.route('/old-sdk', '<Response><Pause length="3600"/></Response>').route('/old-status', () => ({ status: 204 }));
+    const call = await old.calls.create({ to: '+14155550140', from: '+15005550006', url: `${h.app.url}/old-sdk`, statusCallback: `${h.app.url}/old-status`, statusCallbackEvent: ['initiated', 'answered'] });
+    assert.match(call.sid, /^CA[0-9a-f]{32}$/);
+    await h.app.waitFor('/old-sdk', (r) => r.params.CallSid === call.sid);
+    const updated = await old.calls(call.sid).update({ status: 'completed' });
+    assert.equal(updated.sid, call.sid);
+    const events = await eventually(() => h.app.to('/old-status').filter((r) => r.params.CallSid === call.sid).map((r) => r.params.CallStatus), (list) => list.length >= 2);
+    assert.deepEqual(events.slice(0, 2), ['initiated', 'in-progress'], 'both repeated StatusCallbackEvent parts were read');
+    assert.ok((await old.calls.list({ to: '+14155550140' })).some((c: { sid: string }) => c.sid === call.sid));
+  });
 
   it('a call created with a multipart body runs, and every repeated StatusCallbackEvent part counts', async () => {
     const created = await post('/Calls.json', [

@@ -1,6 +1,6 @@
 /**
  * `switchboard/register` and `switchboard exec`: unmodified Twilio apps and tools, each the real
- * package from npm (the `twilio-v3`/`-v4`/`-v5` aliases are the real `twilio` 3.x/4.x/5.x),
+ * package from npm (the `twilio-v340`/`-v3`/`-v4`/`-v5` aliases are the real `twilio` 3.40.0, 3.x, 4.x, 5.x),
  * run as child processes against the package as it ships (built into a temp dir), and reach the
  * Switchboard of the test instead of Twilio.
  */
@@ -135,7 +135,7 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchboard-register-'));
     pkg = await buildPackage(dir);
-    project = await projectWith(join(dir, 'app'), pkg, ['twilio', 'twilio-v3', 'twilio-v4', 'twilio-v5']);
+    project = await projectWith(join(dir, 'app'), pkg, ['twilio', 'twilio-v340', 'twilio-v3', 'twilio-v4', 'twilio-v5']);
     await writeFile(join(project, 'sdk-app.cjs'), SDK_APP);
     await writeFile(join(project, 'esm-app.mjs'), ESM_APP);
     await writeFile(join(project, 'cjs-app.cjs'), CJS_APP);
@@ -153,7 +153,7 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
     await rm(dir, { recursive: true, force: true });
   });
 
-  for (const sdk of ['twilio-v3', 'twilio-v4', 'twilio-v5', 'twilio']) {
+  for (const sdk of ['twilio-v340', 'twilio-v3', 'twilio-v4', 'twilio-v5', 'twilio']) {
     it(`node --import switchboard/register sends an unmodified ${sdk} app's calls to Switchboard, and other Twilio hosts get Twilio's 404`, async () => {
       const ran = await run(process.execPath, ['--import', 'switchboard/register', 'sdk-app.cjs', sdk, `${h.app.url}/voice`], {
         cwd: project, env: { ...env, TWILIO_ACCOUNT_SID: h.server.accountSid, TWILIO_AUTH_TOKEN: h.server.authToken },
