@@ -6,18 +6,38 @@ import type { AccountTokens } from '../calls/account-tokens.js';
 const unauthorized = (message: string) =>
   new TwilioError(401, 20003, message, 'Your AccountSid or AuthToken was incorrect.');
 
+/** How many distinct good `Authorization` headers are remembered (oldest forgotten first). */
+const MAX_ACCEPTED = 1024;
+
 /** HTTP Basic auth with the Account SID and auth token (calls-api.md §1), on every request. */
 export class Authenticator {
   /** One check per request: the hook before the body and the route's own call share it. */
   private readonly checked = new WeakMap<FastifyRequest, Promise<string>>();
+  /**
+   * `Authorization` values already found good, and their account: a client sends the same
+   * header on every request, so the hot path is one map lookup, not a base64 decode and a
+   * token comparison. Exact header bytes only; tokens do not change while the server runs.
+   */
+  private readonly accepted = new Map<string, Promise<string>>();
 
   constructor(private readonly tokens: AccountTokens) {}
 
   /** Returns the authenticated account SID, or throws 401 / 20003. */
   authenticate(request: FastifyRequest): Promise<string> {
+    const header = request.headers.authorization;
+    const known = header === undefined ? undefined : this.accepted.get(header);
+    if (known) return known;
     let check = this.checked.get(request);
-    if (!check) this.checked.set(request, (check = this.check(request)));
+    if (!check) {
+      this.checked.set(request, (check = this.check(request)));
+      if (header !== undefined) check.then((account) => this.remember(header, account), () => {});
+    }
     return check;
+  }
+
+  private remember(header: string, account: string): void {
+    if (this.accepted.size >= MAX_ACCEPTED) this.accepted.delete(this.accepted.keys().next().value!);
+    this.accepted.set(header, Promise.resolve(account));
   }
 
   private async check(request: FastifyRequest): Promise<string> {

@@ -17,11 +17,11 @@ import { errorXml } from './render/xml.js';
 import { registerTwilioHosts } from './twilio-hosts.js';
 import { registerMultipartForms } from './multipart.js';
 import { answerClientError, clipMessage, refusalOf } from './refusals.js';
-
-const BODY_LIMIT = 1024 * 1024;
 import { registerAssetRoutes } from './assets-routes.js';
 import { registerConferenceRoutes } from './conferences-routes.js';
 import type { ConferenceService } from '../conferences/conference-service.js';
+
+const BODY_LIMIT = 1024 * 1024;
 
 export interface HttpServerDeps {
   store: Store;
