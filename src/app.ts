@@ -23,6 +23,7 @@ import type { MediaStats } from './sip/rtp/media-engine.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { CallbackOutbox } from './webhooks/outbox.js';
 import { WebhookClient } from './webhooks/webhook-client.js';
+import { removeServerFile, writeServerFile } from './server-file.js';
 
 export interface SwitchboardOptions {
   host?: string;
@@ -128,6 +129,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;
   ready = true;
+  // Announces the address to the CLI (`switchboard calls …` with no flags); see server-file.ts.
+  writeServerFile(options.dataDir, { url, accountSid: account.accountSid, pid: process.pid });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -135,6 +138,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       ready = false;
       await calls.hangupAll();
       await http.close();
+      removeServerFile(options.dataDir, url);
       await sipEdge?.close();
       await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();

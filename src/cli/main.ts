@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { startSwitchboard } from '../app.js';
+import { registerCallCommands } from './calls-commands.js';
+import { registerNumberCommands } from './numbers-commands.js';
+import { registerSimCommands } from './sim-commands.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -94,6 +97,16 @@ program
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+
+// The client commands: plain HTTP to a running server (see connection.ts for how they find it).
+registerCallCommands(program);
+registerNumberCommands(program);
+registerSimCommands(program);
+// `switchboard calls list | head`: a reader that stops early is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`switchboard: ${error.message}\n`);
