@@ -13,6 +13,7 @@ interface ListOptions {
   to?: string;
   from?: string;
   limit: number;
+  pageSize?: number;
   json?: boolean;
 }
 
@@ -41,6 +42,7 @@ export function registerCallCommands(program: Command): void {
     .option('--to <number>', 'only calls to this number or address')
     .option('--from <number>', 'only calls from this number or address')
     .option('--limit <n>', 'at most this many calls (follows next_page_uri)', positiveInteger, 50)
+    .option('--page-size <n>', 'calls per REST page (PageSize; default: --limit, at most 1000)', positiveInteger)
     .option('--json', 'print the calls as the REST JSON (an array of Call resources)')
     .action(async (options: ListOptions) => {
       const client = clientFor(options);
@@ -104,7 +106,7 @@ function callPath(client: RestClient, sid: string): string {
 
 async function listCalls(client: RestClient, options: ListOptions): Promise<Json[]> {
   let page = await client.get(client.account('/Calls.json'), {
-    Status: options.status, To: options.to, From: options.from, PageSize: String(Math.min(options.limit, MAX_PAGE_SIZE)),
+    Status: options.status, To: options.to, From: options.from, PageSize: String(Math.min(options.pageSize ?? options.limit, MAX_PAGE_SIZE)),
   });
   const found: Json[] = [...page.calls];
   while (found.length < options.limit && typeof page.next_page_uri === 'string') {
