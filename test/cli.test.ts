@@ -229,6 +229,60 @@ describe('the switchboard command line', () => {
   });
 });
 
+describe('switchboard calls watch', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  it('in a real terminal (tmux) shows a call appear with the verb running now, then end; q quits with exit 0', async () => {
+    // A tmux server of our own (-L), so other tmux sessions on the machine are never touched.
+    const socket = `switchboard-cli-test-${process.pid}-${Date.now()}`;
+    const tmux = (...args: string[]) => new Promise<string>((resolve, reject) => {
+      execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    });
+    const command = `${process.execPath} --import tsx ${CLI} calls watch --data-dir ${h.dataDir}`;
+    try {
+      await tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'watch', command, ';', 'set-option', '-w', '-t', 'watch', 'remain-on-exit', 'on');
+      const screen = () => tmux('capture-pane', '-p', '-t', 'watch');
+      await eventually(screen, (text) => /0 live\s+·\s+connected/.test(text) && text.includes('No live calls.'), 30_000);
+
+      const call = await h.client.calls.create({ to: '+14155550401', from: '+15005550006', twiml: '<Response><Pause length="3600"/></Response>' });
+      const shown = await eventually(screen, (text) => new RegExp(`${call.sid}\\s+in-progress\\s+outbound-api\\s+\\+15005550006\\s+\\+14155550401\\s+\\d+:\\d\\d\\s+Pause`).test(text), 10_000);
+      assert.match(shown, /1 live/);
+
+      await h.client.calls(call.sid).update({ status: 'completed' });
+      const ended = await eventually(screen, (text) => new RegExp(`${call.sid}\\s+completed\\s`).test(text), 10_000);
+      assert.match(ended, /0 live/);
+      assert.doesNotMatch(ended, /Pause/, 'an ended call runs no verb');
+
+      await tmux('send-keys', '-t', 'watch', 'q');
+      const dead = await eventually(() => tmux('display-message', '-p', '-t', 'watch', '#{pane_dead} #{pane_dead_status}'), (text) => text.startsWith('1'), 10_000);
+      assert.equal(dead.trim(), '1 0');
+    } finally {
+      await tmux('kill-server').catch(() => undefined);
+    }
+  });
+
+  it('piped instead of on a terminal, prints one line per status change and verb started', async () => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHBOARD_')));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'calls', 'watch', '--data-dir', h.dataDir], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    try {
+      await eventually(() => output, (text) => text.includes('# connected'), 30_000);
+      const call = await h.client.calls.create({ to: '+14155550402', from: '+15005550006', twiml: '<Response><Say>Hi</Say><Hangup/></Response>' });
+      const lines = await eventually(() => output, (text) => text.includes(`${call.sid} +15005550006 -> +14155550402 completed`), 10_000);
+      assert.match(lines, new RegExp(`Z ${call.sid} <Say>`));
+      assert.match(lines, new RegExp(`Z ${call.sid} \\+15005550006 -> \\+14155550402 in-progress`));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
+
 describe('how the command line finds the server and the account', () => {
   let h: Harness;
   let empty: string;

@@ -46,7 +46,7 @@ async function follow(client: RestClient, view: View, signal: AbortSignal): Prom
       const response = await client.open('/console/v1/events', {
         headers: { accept: 'text/event-stream', 'last-event-id': String(after) }, signal,
       });
-      view.state('live');
+      view.state('connected');
       for await (const event of readEventStream(response.body!)) {
         if (event.event === 'reset') {
           after = null;
