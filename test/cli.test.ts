@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import twilio from 'twilio';
 import { startSwitchboard } from '../src/app.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 import { assertCallBody } from './helpers/openapi.js';
@@ -242,9 +243,10 @@ describe('switchboard calls watch', () => {
     const tmux = (...args: string[]) => new Promise<string>((resolve, reject) => {
       execFile('tmux', ['-L', socket, '-f', '/dev/null', ...args], (error, stdout) => (error ? reject(error) : resolve(stdout)));
     });
-    const command = `${process.execPath} --import tsx ${CLI} calls watch --data-dir ${h.dataDir}`;
+    // The shell reports the exit status on the normal screen once the watch leaves the alternate one.
+    const command = `${process.execPath} --import tsx ${CLI} calls watch --data-dir ${h.dataDir}; echo "watch exited with $?"; sleep 600`;
     try {
-      await tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'watch', command, ';', 'set-option', '-w', '-t', 'watch', 'remain-on-exit', 'on');
+      await tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'watch', command);
       const screen = () => tmux('capture-pane', '-p', '-t', 'watch');
       await eventually(screen, (text) => /0 live\s+·\s+connected/.test(text) && text.includes('No live calls.'), 30_000);
 
@@ -258,8 +260,9 @@ describe('switchboard calls watch', () => {
       assert.doesNotMatch(ended, /Pause/, 'an ended call runs no verb');
 
       await tmux('send-keys', '-t', 'watch', 'q');
-      const dead = await eventually(() => tmux('display-message', '-p', '-t', 'watch', '#{pane_dead} #{pane_dead_status}'), (text) => text.startsWith('1'), 10_000);
-      assert.equal(dead.trim(), '1 0');
+      const after = await eventually(screen, (text) => text.includes('watch exited with'), 10_000);
+      assert.match(after, /watch exited with 0/);
+      assert.doesNotMatch(after, /in-progress|completed/, 'the terminal is restored: the table was on the alternate screen');
     } finally {
       await tmux('kill-server').catch(() => undefined);
     }
@@ -279,6 +282,33 @@ describe('switchboard calls watch', () => {
       assert.match(lines, new RegExp(`Z ${call.sid} \\+15005550006 -> \\+14155550402 in-progress`));
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+
+  it('follows the feed across a server restart: it reconnects by itself and shows the calls placed after it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-cli-restart-'));
+    let server = await startSwitchboard({ port: 0, dataDir, logger: false, timeScale: 0.01 });
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHBOARD_')));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'calls', 'watch', '--data-dir', dataDir], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    try {
+      await eventually(() => output, (text) => text.includes('# connected'), 30_000);
+      const port = Number(new URL(server.url).port);
+      await server.close();
+      await eventually(() => output, (text) => text.includes('# reconnecting'), 10_000);
+      // The same address and account, a new feed: the resume point is from another run (a reset).
+      server = await startSwitchboard({ port, dataDir, logger: false, timeScale: 0.01 });
+      await eventually(() => output, (text) => text.split('# connected').length === 3, 10_000);
+      const client = twilio(server.accountSid, server.authToken);
+      client.api.baseUrl = server.url;
+      const call = await client.calls.create({ to: '+14155550403', from: '+15005550006', twiml: '<Response><Hangup/></Response>' });
+      await eventually(() => output, (text) => text.includes(`${call.sid} +15005550006 -> +14155550403 completed`), 10_000);
+    } finally {
+      child.kill('SIGTERM');
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -14,7 +14,7 @@ interface Row {
 }
 
 const COLUMNS = ['SID', 'STATUS', 'DIRECTION', 'FROM', 'TO', 'DURATION', 'VERB'] as const;
-const WIDTHS = [36, 11, 13, 18, 18, 8] as const;
+const WIDTHS = [36, 11, 13, 16, 16, 8] as const;
 
 const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', green: '\x1b[32m', yellow: '\x1b[33m' };
 
@@ -80,7 +80,7 @@ export class WatchTable {
    * leg under its parent, then the ended ones, newest first; `… N more` when `height` is short.
    */
   render(now: number, width: number, height: number): string[] {
-    const header = COLUMNS.map((title, i) => title.padEnd(WIDTHS[i] ?? 0)).join(' ').trimEnd();
+    const header = COLUMNS.map((title, i) => title.padEnd(WIDTHS[i] ?? 0)).join('  ').trimEnd();
     const lines = [SGR.bold + header.slice(0, width) + SGR.reset];
     const ordered = this.ordered();
     const room = Math.max(1, height - 1);
@@ -95,7 +95,7 @@ export class WatchTable {
     const { call } = row;
     const sid = (depth > 0 ? '  '.repeat(depth - 1) + '└ ' : '') + call.sid;
     const cells = [sid, call.status, call.direction, call.from, call.to, duration(row, now), row.verb ?? ''];
-    const plain = cells.map((cell, i) => String(cell ?? '').padEnd(WIDTHS[i] ?? 0)).join(' ').trimEnd().slice(0, width);
+    const plain = cells.map((cell, i) => String(cell ?? '').padEnd(WIDTHS[i] ?? 0)).join('  ').trimEnd().slice(0, width);
     return colour(row) + plain + SGR.reset;
   }
 
