@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
+import type { FeedOptions } from './api/console-feed-routes.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
 import { mediaAssetsAt } from './ports/media-assets.js';
@@ -31,6 +32,7 @@ import type { MediaStats } from './sip/rtp/media-engine.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { CallbackOutbox } from './webhooks/outbox.js';
 import { WebhookClient } from './webhooks/webhook-client.js';
+import { removeServerFile, writeServerFile } from './server-file.js';
 
 export interface SwitchboardOptions {
   host?: string;
@@ -58,6 +60,8 @@ export interface SwitchboardOptions {
   roomMix?: RoomMixFactory;
   /** Enables the SIP/RTP edge (off by default: the simulated network needs nothing but Node). */
   sip?: SipOptions;
+  /** Tuning of the console's live event feed (history kept for resume, per-client buffer, keep-alive). */
+  feed?: FeedOptions;
 }
 
 export interface SipOptions {
@@ -145,11 +149,16 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, conferences, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({
+    store, clock, calls, conferences, sim, tokens, recordings, events, feed: options.feed,
+    logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
+  });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;
   ready = true;
+  // Announces the address to the CLI (`switchboard calls …` with no flags); see server-file.ts.
+  writeServerFile(options.dataDir, { url, accountSid: account.accountSid, pid: process.pid });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -157,6 +166,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       ready = false;
       await calls.hangupAll();
       await http.close();
+      removeServerFile(options.dataDir, url);
       await sipEdge?.close();
       await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();

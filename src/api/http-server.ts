@@ -22,6 +22,8 @@ import { registerConferenceRoutes } from './conferences-routes.js';
 import type { ConferenceService } from '../conferences/conference-service.js';
 
 const BODY_LIMIT = 1024 * 1024;
+import type { CallEvents } from '../ports/call-events.js';
+import { registerConsoleFeedRoutes, type FeedOptions } from './console-feed-routes.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -32,6 +34,9 @@ export interface HttpServerDeps {
   tokens: AccountTokens;
   recordings: Recordings;
   logger: FastifyBaseLogger | false;
+  /** The call events hub the console's live feed reads. */
+  events: CallEvents;
+  feed?: FeedOptions;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
 }
@@ -69,7 +74,8 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
       status,
       ...(twilio?.detail && { detail: twilio.detail }),
     };
-    if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
+    // The console shows its own sign-in form: no challenge, so the browser opens no dialog.
+    if (status === 401 && !request.url.startsWith('/console/')) reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
     sendError(request.url, reply.code(status), body);
   });
   app.setNotFoundHandler(async (request) => {
@@ -91,6 +97,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   registerAssetRoutes(app);
   registerConferenceRoutes(app, auth, deps.conferences);
+  registerConsoleFeedRoutes(app, auth, deps.calls, deps.events, deps.feed);
   return app;
 }
 

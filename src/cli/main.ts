@@ -2,6 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { startSwitchboard } from '../app.js';
 import { exec } from './exec.js';
+import { registerCallCommands } from './calls-commands.js';
+import { registerNumberCommands } from './numbers-commands.js';
+import { registerSimCommands } from './sim-commands.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -104,6 +107,15 @@ program
   .option('--data-dir <dir>', "the server's data dir, for its account when SWITCHBOARD_ACCOUNT_SID/SWITCHBOARD_AUTH_TOKEN are unset", './.switchboard')
   .passThroughOptions()
   .action((command: string[], options: { url?: string; dataDir: string }) => exec(command, { url: options.url, dataDir: resolve(options.dataDir) }));
+// The client commands: plain HTTP to a running server (see connection.ts for how they find it).
+registerCallCommands(program);
+registerNumberCommands(program);
+registerSimCommands(program);
+// `switchboard calls list | head`: a reader that stops early is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`switchboard: ${error.message}\n`);
