@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
+import { createMetrics } from './api/metrics.js';
+import { logCallEvents } from './calls/call-event-log.js';
 import type { FeedOptions } from './api/console-feed-routes.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
@@ -149,8 +151,10 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   outbox.start();
 
   let ready = false;
+  logCallEvents(events, log.child({ component: 'calls' }));
+  const metrics = createMetrics({ calls, events, outbox, sip: sipEdge });
   const http = createHttpServer({
-    store, clock, calls, conferences, sim, tokens, recordings, events, feed: options.feed,
+    store, clock, calls, conferences, sim, tokens, recordings, events, feed: options.feed, metrics,
     logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
   });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });

@@ -20,6 +20,8 @@ import { answerClientError, clipMessage, refusalOf } from './refusals.js';
 import { registerAssetRoutes } from './assets-routes.js';
 import { registerConferenceRoutes } from './conferences-routes.js';
 import type { ConferenceService } from '../conferences/conference-service.js';
+import type { Registry } from 'prom-client';
+import { registerMetricsRoute } from './metrics.js';
 
 const BODY_LIMIT = 1024 * 1024;
 import type { CallEvents } from '../ports/call-events.js';
@@ -39,6 +41,8 @@ export interface HttpServerDeps {
   feed?: FeedOptions;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
+  /** The server's Prometheus registry, served at `/metrics`. */
+  metrics: Registry;
 }
 
 /** The HTTP edge: Twilio's REST API (2010-04-01), the simulated network's API, and `/health`. */
@@ -98,6 +102,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerAssetRoutes(app);
   registerConferenceRoutes(app, auth, deps.conferences);
   registerConsoleFeedRoutes(app, auth, deps.calls, deps.events, deps.feed);
+  registerMetricsRoute(app, deps.metrics);
   return app;
 }
 

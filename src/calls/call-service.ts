@@ -67,6 +67,20 @@ export class CallService {
     return calls;
   }
 
+  /** How many live calls there are of each status and carrier (`none`: no leg yet), for /metrics. */
+  liveCounts(): { status: string; carrier: string; count: number }[] {
+    const counts = new Map<string, { status: string; carrier: string; count: number }>();
+    for (const session of this.live.values()) {
+      const status = session.snapshot().status;
+      const carrier = session.carrier() ?? 'none';
+      const key = `${status} ${carrier}`;
+      const entry = counts.get(key);
+      if (entry) entry.count++;
+      else counts.set(key, { status, carrier, count: 1 });
+    }
+    return [...counts.values()];
+  }
+
   /** The account of a live call, or undefined once it has ended. */
   liveAccountOf(sid: string): string | undefined {
     return this.live.get(sid)?.snapshot().accountSid;

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
 import { startSwitchboard } from '../app.js';
 import { exec } from './exec.js';
 import { registerCallCommands } from './calls-commands.js';
@@ -29,6 +30,20 @@ interface ServeOptions {
   sipTrunk?: string;
   sipClients?: string;
   rtpTimeout: number;
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(value: string): string {
+  if (!LOG_LEVELS.includes(value)) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return value;
+}
+
+/** JSON lines for a log pipeline; pino-pretty's colours when a person is watching the terminal. */
+function serverLogger(level: string): Logger {
+  if (!process.stdout.isTTY) return pino({ level });
+  return pino({ level }, pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } }));
 }
 
 function port(value: string): number {
@@ -63,8 +78,10 @@ program
   .option('--sip-trunk <uri>', 'send calls to phone numbers to this trunk: sip:[user[:password]@]host[:port]')
   .option('--sip-clients <file>', 'JSON {"alice": "password", ...}: SIP phones that may register and be called as client:alice (re-read on change)')
   .option('--rtp-timeout <seconds>', 'hang up a SIP call whose far end sent no RTP for this long (0 = never)', nonNegativeNumber, 60)
+  .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (JSON lines; pretty in a terminal)`, logLevel, 'info')
   .action(async (options: ServeOptions) => {
     const server = await startSwitchboard({
+      logger: serverLogger(options.logLevel),
       host: options.host,
       port: options.port,
       dataDir: resolve(options.dataDir),

@@ -128,6 +128,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         const queued = await store.pendingCallbacks(10);
         assert.deepEqual(queued.map((q) => q.params.CallStatus), ['initiated', 'ringing']);
         assert.deepEqual(await store.pendingCallbacks(10), queued, 'reading the queue does not consume it');
+        assert.deepEqual(await store.callbackBacklog(), { pending: 2, oldestId: queued[0]!.id });
+        await store.markCallbackDelivered(queued[0]!.id);
+        assert.deepEqual(await store.callbackBacklog(), { pending: 1, oldestId: queued[1]!.id });
+        await store.markCallbackFailed(queued[1]!.id, null);
+        assert.deepEqual(await store.callbackBacklog(), { pending: 0, oldestId: null });
       });
 
       it('saveCall writes neither the call nor any callback when one callback cannot be stored', async () => {

@@ -58,6 +58,8 @@ export interface Store {
 
   /** Callbacks not yet delivered nor abandoned, in queue order (`id` ascending). */
   pendingCallbacks(limit: number): Promise<QueuedCallback[]>;
+  /** How many callbacks are pending, and the id of the oldest (null when none): for /metrics. */
+  callbackBacklog(): Promise<{ pending: number; oldestId: number | null }>;
   markCallbackDelivered(id: number): Promise<void>;
   /** Records a failed attempt; `nextAttemptAt` null abandons the callback. */
   markCallbackFailed(id: number, nextAttemptAt: number | null): Promise<void>;

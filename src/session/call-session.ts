@@ -82,6 +82,12 @@ export class CallSession implements LegListener {
   }
 
   /** The call as it is now (an immutable snapshot: every change replaces the record). */
+  /** Which carrier holds the call's leg (`sip` or `sim`), or null before it has one. */
+  carrier(): 'sip' | 'sim' | null {
+    if (!this.leg) return null;
+    return this.leg.sipCallId === undefined ? 'sim' : 'sip';
+  }
+
   snapshot(): CallRecord {
     return this.record;
   }

@@ -9,7 +9,7 @@ import { SipRegistrar } from './registrar.js';
 import { MediaEngine, type MediaStats } from './rtp/media-engine.js';
 import { SipCarrier } from './sip-carrier.js';
 import type { SipTrunk } from './sip-endpoints.js';
-import { UdpTransport } from './transport/udp-transport.js';
+import { UdpTransport, type SipTraffic } from './transport/udp-transport.js';
 import { SipUserAgent } from './user-agent.js';
 
 export interface SipEdgeOptions {
@@ -38,6 +38,8 @@ export interface SipEdge {
   readonly address: { host: string; port: number; warnings: string[] };
   /** The media workers' load since the previous call (pps, send jitter, skipped frames): for benchmarks. */
   mediaStats(): Promise<MediaStats>;
+  /** SIP messages received and sent, and faults peers caused, so far (for /metrics). */
+  traffic(): { messages: SipTraffic; faults: Record<string, number> };
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<SipEdge> {
     carrier,
     address: { host: contactHost, port, warnings: tools.warnings },
     mediaStats: () => engine.stats(),
+    traffic: () => ({ messages: transport.traffic, faults: { ...transport.faults.totals(), ...ua.faults() } }),
     close: async () => {
       await ua.close();
       await engine.close();

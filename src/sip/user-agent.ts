@@ -45,6 +45,11 @@ export class SipUserAgent {
     this.layer.setCore(core);
   }
 
+  /** Malformed requests and stray responses peers sent, by kind (for /metrics). */
+  faults(): Record<string, number> {
+    return this.layer.faults.totals();
+  }
+
   /** Called for every new INVITE (not re-INVITEs). 100 Trying has already been sent synchronously. */
   onInvite(handler: (invite: IncomingInvite) => void): void {
     this.inviteHandler = handler;

@@ -71,6 +71,8 @@ export class CallbackOutbox {
   /** Callbacks whose attempt finished since the current scan began: the scan's rows may be stale. */
   private readonly settled = new Set<number>();
   private rescanTimer: Timer | null = null;
+  /** When this outbox first saw each pending callback's id (the store keeps no creation time). */
+  private readonly firstSeen = new Map<number, number>();
 
   constructor(deps: CallbackOutboxDeps) {
     this.store = deps.store;
@@ -118,6 +120,19 @@ export class CallbackOutbox {
     await Promise.all([...this.inFlight.values()]);
   }
 
+  /**
+   * Callbacks waiting in the store, and how long the oldest has waited since this outbox first
+   * saw it (for /metrics: a growing age means an app's callback URL is down or slow).
+   */
+  async backlog(): Promise<{ pending: number; oldestAgeMs: number }> {
+    const { pending, oldestId } = await this.store.callbackBacklog();
+    const now = this.clock.now();
+    for (const id of this.firstSeen.keys()) if (oldestId === null || id < oldestId) this.firstSeen.delete(id);
+    if (oldestId === null) return { pending, oldestAgeMs: 0 };
+    if (!this.firstSeen.has(oldestId)) this.firstSeen.set(oldestId, now);
+    return { pending, oldestAgeMs: now - this.firstSeen.get(oldestId)! };
+  }
+
   private async loop(): Promise<void> {
     try {
       await Promise.resolve(); // let kicks from the same tick coalesce into this scan
@@ -140,6 +155,8 @@ export class CallbackOutbox {
   private async scan(): Promise<void> {
     this.settled.clear();
     const rows = await this.store.pendingCallbacks(this.batchSize);
+    const seenAt = this.clock.now();
+    for (const row of rows) if (!this.firstSeen.has(row.id)) this.firstSeen.set(row.id, seenAt);
     // Rows come in id order; the head of each call is its lowest SequenceNumber still pending.
     const heads = new Map<string, QueuedCallback>();
     for (const row of rows) {

@@ -32,6 +32,8 @@ export class UdpTransport implements SipTransport {
   private readonly logger: SipLogger;
   /** Datagrams that are not SIP or cannot be parsed: counted, logged at a bounded rate. */
   readonly faults: PeerFaults;
+  /** SIP messages received and sent, by request method or response code (for /metrics). */
+  readonly traffic: SipTraffic = { received: new Map(), sent: new Map() };
   private socket: Socket | undefined;
   private handler: ((message: SipMessage, source: SipAddress) => void) | undefined;
   private bound: SipAddress | undefined;
@@ -86,6 +88,7 @@ export class UdpTransport implements SipTransport {
     } catch (err) {
       return Promise.reject(err);
     }
+    countMessage(this.traffic.sent, message);
     return new Promise((resolve, reject) => {
       try {
         socket.send(data, to.port, to.address, (err) => (err ? reject(err) : resolve()));
@@ -119,6 +122,7 @@ export class UdpTransport implements SipTransport {
       this.rejectUnparsable(err, source);
       return;
     }
+    countMessage(this.traffic.received, message);
     if (message.kind === 'request') stampVia(message, source);
     this.handler?.(message, source);
   }
@@ -129,6 +133,17 @@ export class UdpTransport implements SipTransport {
     this.faults.note(response ? 'unparsable-request' : 'unparsable-datagram', { reason: (err as Error).message.slice(0, 120), source });
     if (response) this.send(response, source).catch(() => undefined);
   }
+}
+
+/** Counts of SIP messages by `INVITE`, `BYE`… for requests and `200`, `486`… for responses. */
+export interface SipTraffic {
+  received: Map<string, number>;
+  sent: Map<string, number>;
+}
+
+function countMessage(counts: Map<string, number>, message: SipMessage): void {
+  const key = message.kind === 'request' ? message.method : String(message.status);
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 /**

@@ -226,6 +226,11 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async callbackBacklog(): Promise<{ pending: number; oldestId: number | null }> {
+    const row = this.s.callbackBacklog.get() as { pending: number; oldest: number | null };
+    return { pending: row.pending, oldestId: row.oldest };
+  }
+
   markCallbackDelivered(id: number): Promise<void> {
     const s = this.s;
     return this.batch.write(() => s.markDelivered.run(id));
@@ -346,6 +351,7 @@ function prepareStatements(db: Db) {
       VALUES (@call_sid, @account_sid, @sequence_number, @url, @method, @params, 0)`),
     pendingCallbacks: db.prepare(`SELECT id, call_sid, account_sid, sequence_number, url, method, params, attempts, next_attempt_at
       FROM callback_outbox WHERE state = 'pending' ORDER BY id LIMIT ?`),
+    callbackBacklog: db.prepare(`SELECT COUNT(*) AS pending, MIN(id) AS oldest FROM callback_outbox WHERE state = 'pending'`),
     markDelivered: db.prepare(`UPDATE callback_outbox SET state = 'delivered' WHERE id = ?`),
     // Only a pending row counts a failure: a late failure report from a racing attempt must
     // not relabel a callback that another attempt already delivered.
