@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
 import { createMetrics } from './api/metrics.js';
-import { logCallEvents } from './calls/call-event-log.js';
+import { logCallEvents } from './calls/call-logging.js';
 import type { FeedOptions } from './api/console-feed-routes.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
@@ -14,6 +14,7 @@ import { ConferenceService } from './conferences/conference-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
+import { CallEventLog } from './calls/call-event-log.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
 import { SystemClock } from './ports/system-clock.js';
 import type { Clock } from './ports/clock.js';
@@ -125,7 +126,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
   const webhooks = new WebhookClient();
   const tokens = new AccountTokens(store);
-  const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log });
+  const events = new CallEvents(log);
+  const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log, events });
   const sim = new SimNetwork({ clock, tts: options.tts ?? (await phoneVoice(options, log)) });
   // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
   let publicUrl = '';
@@ -135,13 +137,14 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   });
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
-  const events = new CallEvents(log);
   const assets = mediaAssetsAt(() => publicUrl);
   const conferences: ConferenceService = new ConferenceService({
     store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
   const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });
+  // Each call's Events subresource, written from the events hub.
+  const eventLog = new CallEventLog(events, store, (sid) => calls.accountOf(sid), log);
 
   const closed = await calls.closeOrphanedCalls();
   await conferences.closeOrphaned();
@@ -154,7 +157,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   logCallEvents(events, log.child({ component: 'calls' }));
   const metrics = createMetrics({ calls, events, outbox, sip: sipEdge });
   const http = createHttpServer({
-    store, clock, calls, conferences, sim, tokens, recordings, events, feed: options.feed, metrics,
+    store, clock, calls, conferences, sim, tokens, recordings, events, feed: options.feed, callEvents: store, metrics,
     logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
   });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
@@ -175,6 +178,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();
       await webhooks.close();
+      eventLog.close();
       await store.close();
     })());
 

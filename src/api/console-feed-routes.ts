@@ -13,6 +13,8 @@ import { SseConnection } from './sse-connection.js';
 export interface FeedOptions {
   /** Events kept per account for resume. Default 20,000. */
   historySize?: number;
+  /** Bytes of history kept per account (estimated). Default 32 MiB. */
+  historyBytes?: number;
   /** Unsent bytes a client may fall behind by before it is dropped. Default 1 MiB. */
   maxBufferedBytes?: number;
   /** Interval of the `: keep-alive` comment. Default 15 s. */
@@ -32,7 +34,7 @@ const RETRY_MS = 1000;
  * (http-server.ts), so a browser never shows its own dialog over the console's sign-in form.
  */
 export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, events: CallEvents, options: FeedOptions = {}): void {
-  const feed = new EventFeed(events, { historySize: options.historySize, accountOf: (sid) => calls.liveAccountOf(sid) });
+  const feed = new EventFeed(events, { historySize: options.historySize, historyBytes: options.historyBytes, accountOf: (sid) => calls.accountOf(sid) });
   const open = new Set<SseConnection>();
   app.addHook('preClose', async () => {
     for (const connection of [...open]) connection.close();
@@ -55,8 +57,8 @@ export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authentica
     const header = request.headers['last-event-id'];
     const after = readSeq(typeof header === 'string' && header.trim() !== '' ? header.trim() : one(query, 'after'));
 
-    // From here to the last backlog frame nothing yields, so no event can fall between the
-    // backlog and the live events.
+    // From here to handing over the backlog nothing yields, so no event can fall between the
+    // backlog and the live events (which queue behind it while it is paced out).
     reply.hijack();
     let stop = () => {};
     const connection = new SseConnection(reply.raw, {
@@ -74,7 +76,7 @@ export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authentica
     if (subscription.reset) {
       connection.send(`id: ${subscription.lastSeq}\nevent: reset\ndata: ${JSON.stringify({ seq: subscription.lastSeq })}\n\n`);
     }
-    for (const entry of subscription.backlog) connection.send(entry.frame);
+    connection.catchUp(subscription.backlog);
     if (connection.isClosed) stop();
   });
 }

@@ -26,6 +26,9 @@ import { registerMetricsRoute } from './metrics.js';
 const BODY_LIMIT = 1024 * 1024;
 import type { CallEvents } from '../ports/call-events.js';
 import { registerConsoleFeedRoutes, type FeedOptions } from './console-feed-routes.js';
+import type { CallEventStore } from '../ports/call-event-store.js';
+import { registerCallEventRoutes } from './call-events-routes.js';
+import { ApiExchangeLog } from './api-exchange-log.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -39,6 +42,8 @@ export interface HttpServerDeps {
   /** The call events hub the console's live feed reads. */
   events: CallEvents;
   feed?: FeedOptions;
+  /** Each call's request/response log (the Events subresource). */
+  callEvents: CallEventStore;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
   /** The server's Prometheus registry, served at `/metrics`. */
@@ -94,7 +99,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
 
   const auth = new Authenticator(deps.tokens);
   authenticateBeforeBody(app, auth);
-  registerCallRoutes(app, auth, deps.calls);
+  registerCallRoutes(app, auth, deps.calls, new ApiExchangeLog(deps.callEvents, deps.clock, app.log));
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings, (accountSid, sid) => deps.conferences.fetch(accountSid, sid));
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
@@ -103,6 +108,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerConferenceRoutes(app, auth, deps.conferences);
   registerConsoleFeedRoutes(app, auth, deps.calls, deps.events, deps.feed);
   registerMetricsRoute(app, deps.metrics);
+  registerCallEventRoutes(app, auth, deps.calls, deps.callEvents);
   return app;
 }
 
