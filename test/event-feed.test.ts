@@ -238,8 +238,9 @@ describe('the feed’s bounded history and buffers', () => {
   });
 
   it('a client that never reads is dropped, while calls and a reading client go on unaffected', async () => {
-    // Each turn of this loop is a webhook event carrying a 60 kB document.
-    h.app.route('/loop', `<Response><!-- ${'x'.repeat(60_000)} --><Redirect>/loop</Redirect></Response>`);
+    // Each turn of this loop is a webhook event carrying a 60 kB document (with a 1 s Pause, 10 ms
+    // at the harness's time scale: a loop that does nothing but redirect is stopped with 11215).
+    h.app.route('/loop', `<Response><!-- ${'x'.repeat(60_000)} --><Pause length="1"/><Redirect>/loop</Redirect></Response>`);
     h.app.route('/watched', '<Response><Say>Watched</Say><Pause length="2"/></Response>');
     const stalled = connect({ host: '127.0.0.1', port: Number(new URL(h.server.url).port) });
     let closed = false;
