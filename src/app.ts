@@ -8,6 +8,7 @@ import { CallEvents } from './ports/call-events.js';
 import { mediaAssetsAt } from './ports/media-assets.js';
 import type { RoomMixFactory } from './ports/room-mix.js';
 import { ConferenceService } from './conferences/conference-service.js';
+import { MessageService } from './messages/message-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
@@ -93,6 +94,7 @@ export interface Switchboard {
   /** Where SIP reaches this server, when the SIP edge is on. */
   readonly sip: SipEdge['address'] | undefined;
   readonly calls: CallService;
+  readonly messages: MessageService;
   /** Typed events of every call (status changes, verbs, webhooks, notifications, bridges). */
   readonly events: CallEvents;
   /** The SIP edge's media load since the previous call (see MediaEngine.stats); undefined when SIP is off. */
@@ -136,16 +138,19 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
   const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });
+  const messages = new MessageService({ store: store.messages, numbers: store, clock, outbox, carrier: sim.texts, fetcher: webhooks, tokens, log });
 
   const closed = await calls.closeOrphanedCalls();
   await conferences.closeOrphaned();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
   const closedRecordings = await recordings.closeUnfinished();
   if (closedRecordings > 0) log.warn({ closedRecordings }, 'closed recordings left in progress by an earlier stop');
+  const resumed = await messages.resumeUnfinished();
+  if (resumed > 0) log.warn({ resumed }, 'resumed messages left unsent by an earlier stop');
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, conferences, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, conferences, messages, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;
@@ -156,6 +161,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     (closing ??= (async () => {
       ready = false;
       await calls.hangupAll();
+      messages.close();
       await http.close();
       await sipEdge?.close();
       await deliverPending(store, DRAIN_GRACE_MS);
@@ -165,7 +171,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     })());
 
   const mediaStats = async () => sipEdge?.mediaStats();
-  return { url, ...account, sim, sip: sipEdge?.address, calls, events, mediaStats, close };
+  return { url, ...account, sim, sip: sipEdge?.address, calls, messages, events, mediaStats, close };
 }
 
 /** The simulated phones' default voice, with a startup warning when it cannot be espeak-ng. */

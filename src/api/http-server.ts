@@ -22,12 +22,15 @@ const BODY_LIMIT = 1024 * 1024;
 import { registerAssetRoutes } from './assets-routes.js';
 import { registerConferenceRoutes } from './conferences-routes.js';
 import type { ConferenceService } from '../conferences/conference-service.js';
+import type { MessageService } from '../messages/message-service.js';
+import { registerMessageRoutes } from './messages-routes.js';
 
 export interface HttpServerDeps {
   store: Store;
   clock: Clock;
   calls: CallService;
   conferences: ConferenceService;
+  messages: MessageService;
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
@@ -88,9 +91,10 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings, (accountSid, sid) => deps.conferences.fetch(accountSid, sid));
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
-  registerSimRoutes(app, auth, deps.calls, deps.sim);
+  registerSimRoutes(app, auth, deps.calls, deps.sim, deps.messages);
   registerAssetRoutes(app);
   registerConferenceRoutes(app, auth, deps.conferences);
+  registerMessageRoutes(app, auth, deps.messages);
   return app;
 }
 

@@ -7,6 +7,8 @@ import type { RecordingRecord } from '../../domain/recording.js';
 import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
 import type { ConferenceStore } from '../../ports/conference-store.js';
 import { SqliteConferences } from './conference-queries.js';
+import { SqliteMessages } from './message-queries.js';
+import type { MessageStore } from '../../ports/message-store.js';
 import { applyMigrations } from './migrations.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -26,6 +28,7 @@ export class SqliteStore implements Store {
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
   private conferenceTables: SqliteConferences | null = null;
+  private messageTables: SqliteMessages | null = null;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -50,10 +53,16 @@ export class SqliteStore implements Store {
     this.db.pragma('optimize = 0x10002');
     this.stmts ??= prepareStatements(this.db);
     this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
+    this.messageTables ??= new SqliteMessages(this.db, this.batch);
   }
 
   get conferences(): ConferenceStore {
     if (this.conferenceTables) return this.conferenceTables;
+    throw new Error('SqliteStore: call migrate() before using the store');
+  }
+
+  get messages(): MessageStore {
+    if (this.messageTables) return this.messageTables;
     throw new Error('SqliteStore: call migrate() before using the store');
   }
 
@@ -301,7 +310,7 @@ const CALL_UPDATES = ['status', 'date_updated', 'start_time', 'answered_at', 'en
   'forwarded_from', 'caller_name', 'callback_sequence', 'config']
   .map((c) => `${c} = excluded.${c}`).join(', ');
 const PHONE_NUMBER_COLUMNS = 'sid, account_sid, phone_number, friendly_name, voice_url, voice_method, voice_fallback_url, '
-  + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated';
+  + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated, sms_url, sms_method, sms_fallback_url, sms_fallback_method';
 const NOTIFICATION_COLUMNS = 'sid, account_sid, call_sid, log, error_code, message_text, message_date, request_method, '
   + 'request_url, request_variables, response_body, response_headers, date_created';
 const RECORDING_COLUMNS = 'sid, account_sid, call_sid, status, source, channels, start_time, duration, error_code, date_created, date_updated, conference_sid';
@@ -330,7 +339,8 @@ function prepareStatements(db: Db) {
     updatePhoneNumber: db.prepare(`UPDATE phone_numbers SET phone_number = @phone_number, friendly_name = @friendly_name,
       voice_url = @voice_url, voice_method = @voice_method, voice_fallback_url = @voice_fallback_url,
       voice_fallback_method = @voice_fallback_method, status_callback = @status_callback,
-      status_callback_method = @status_callback_method, date_updated = @date_updated
+      status_callback_method = @status_callback_method, date_updated = @date_updated, sms_url = @sms_url,
+      sms_method = @sms_method, sms_fallback_url = @sms_fallback_url, sms_fallback_method = @sms_fallback_method
       WHERE sid = @sid AND account_sid = @account_sid`),
     getPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE sid = ? AND account_sid = ?`),
     findPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE phone_number = ?`),
@@ -374,7 +384,8 @@ interface NotificationRow {
 interface PhoneNumberRow {
   sid: string; account_sid: string; phone_number: string; friendly_name: string; voice_url: string | null;
   voice_method: string; voice_fallback_url: string | null; voice_fallback_method: string; status_callback: string | null;
-  status_callback_method: string; date_created: number; date_updated: number;
+  status_callback_method: string; date_created: number; date_updated: number; sms_url: string | null; sms_method: string;
+  sms_fallback_url: string | null; sms_fallback_method: string;
 }
 
 interface RecordingRow {
@@ -438,6 +449,7 @@ function phoneNumberParams(n: PhoneNumberRecord): Record<string, unknown> {
     voice_url: n.voiceUrl, voice_method: n.voiceMethod, voice_fallback_url: n.voiceFallbackUrl,
     voice_fallback_method: n.voiceFallbackMethod, status_callback: n.statusCallback,
     status_callback_method: n.statusCallbackMethod, date_created: n.dateCreated, date_updated: n.dateUpdated,
+    sms_url: n.smsUrl, sms_method: n.smsMethod, sms_fallback_url: n.smsFallbackUrl, sms_fallback_method: n.smsFallbackMethod,
   };
 }
 
@@ -448,5 +460,6 @@ function rowToPhoneNumber(r: PhoneNumberRow): PhoneNumberRecord {
     voiceUrl: r.voice_url, voiceMethod: r.voice_method as M, voiceFallbackUrl: r.voice_fallback_url,
     voiceFallbackMethod: r.voice_fallback_method as M, statusCallback: r.status_callback,
     statusCallbackMethod: r.status_callback_method as M, dateCreated: r.date_created, dateUpdated: r.date_updated,
+    smsUrl: r.sms_url, smsMethod: r.sms_method as M, smsFallbackUrl: r.sms_fallback_url, smsFallbackMethod: r.sms_fallback_method as M,
   };
 }
