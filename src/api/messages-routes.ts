@@ -67,7 +67,18 @@ export function registerMessageRoutes(app: FastifyInstance, auth: Authenticator,
   registerNotAllowed(app, auth, [instance], ['PUT', 'PATCH'], 'GET, POST, DELETE');
 }
 
+/**
+ * `DateSent=` names a day (messaging.md §1, list filters); twilio-node sends a JS Date as a full
+ * timestamp, which is taken as its UTC day rather than as one exact second nobody could hit.
+ */
+function dayOf(value: string | undefined): string | undefined {
+  if (value === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return value;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString().slice(0, 10);
+}
+
 function messageFilter(accountSid: string, filters: [string, string][]): MessageFilter {
-  const get = (key: string) => filters.find(([k]) => k === key)?.[1];
+  const found = (key: string) => filters.find(([k]) => k === key)?.[1];
+  const get = (key: string) => (key === 'DateSent' ? dayOf(found(key)) : found(key));
   return { accountSid, to: get('To'), from: get('From'), dateSent: timeRange('DateSent', get) };
 }
