@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
 import { countSegments } from '../src/domain/segments.js';
@@ -174,6 +175,31 @@ describe('the Message resource', () => {
   it('refuses methods a Message does not support with 405', async () => {
     const res = await rest('PUT', '/Messages.json', {});
     assert.deepEqual([res.status, res.json.code], [405, 20004]);
+  });
+});
+
+describe('messages across a restart', () => {
+  it('a message left queued by a stop is sent and delivered after the next start, its callbacks too', async () => {
+    const first = await startHarness({ clock: new ManualClock(), keepDataDir: true });
+    first.app.route('/status', '');
+    const statusUrl = `${first.app.url}/status`;
+    const m = await first.client.messages.create({ to: '+14155554000', from: '+15005550006', body: 'before the stop', statusCallback: statusUrl });
+    await first.server.close();
+    const clock = new ManualClock();
+    const second = await startHarness({ clock, dataDir: first.dataDir });
+    try {
+      assert.equal((await second.client.messages(m.sid).fetch()).status, 'queued');
+      await clock.advance(SEND_DELAY_MS);
+      await clock.advance(RECEIPT_DELAY_MS);
+      assert.equal((await second.client.messages(m.sid).fetch()).status, 'delivered');
+      assert.deepEqual(second.server.sim.texts.inbox('+14155554000').map((t) => t.body), ['before the stop']);
+      const callbacks = await eventually(() => first.app.to('/status'), (list) => list.length === 2);
+      assert.deepEqual(callbacks.map((r) => r.params.MessageStatus), ['sent', 'delivered']);
+    } finally {
+      await second.close();
+      await first.app.close();
+      await rm(first.dataDir, { recursive: true, force: true });
+    }
   });
 });
 

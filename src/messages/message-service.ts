@@ -151,6 +151,10 @@ export class MessageService {
       this.deps.log.warn({ code: 14101, to: request.to }, `<Message to="${request.to}"> is not a phone number: not sent`);
       return;
     }
+    if (request.body === '' && request.mediaUrls.length === 0) {
+      this.deps.log.warn({ to: request.to }, '<Message> with neither text nor <Media>: not sent');
+      return;
+    }
     const queued = await this.queue(accountSid, request, 'outbound-reply', false);
     if (await this.deps.store.isOptedOut(request.from, request.to)) {
       await this.move(queued, 'failed', { errorCode: 21610, errorMessage: 'Attempt to send to unsubscribed recipient' });
