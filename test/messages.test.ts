@@ -6,7 +6,7 @@ import { countSegments } from '../src/domain/segments.js';
 import { ManualClock } from '../src/ports/manual-clock.js';
 import { RECEIPT_DELAY_MS, SEND_DELAY_MS } from '../src/messages/message-service.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
-import { assertMessageBody, assertMessageList } from './helpers/message-openapi.js';
+import { assertMediaList, assertMessageBody, assertMessageList } from './helpers/message-openapi.js';
 import { lastJson, rejectsWith } from './helpers/sdk.js';
 
 /**
@@ -127,6 +127,20 @@ describe('the Message resource', () => {
     assert.deepEqual([mms.numMedia, mms.body], ['2', '']);
     await deliverAll();
     assert.deepEqual(h.server.sim.texts.inbox(to).at(-1)!.mediaUrls, ['https://a.example/1.png', 'https://a.example/2.png']);
+  });
+
+  it("lists, fetches and deletes a message's Media, one item per MediaUrl", async () => {
+    const mms = await h.client.messages.create({ to: phone(), from: FROM, body: 'pics', mediaUrl: ['https://a.example/1.png', 'https://a.example/2.gif'] });
+    const media = await h.client.messages(mms.sid).media.list();
+    assertMediaList(lastJson(h));
+    assert.deepEqual(media.map((m) => [m.contentType, m.parentSid]), [['image/png', mms.sid], ['image/gif', mms.sid]]);
+    assert.match(media[0]!.sid, /^ME[0-9a-f]{32}$/);
+    assert.equal((await h.client.messages(mms.sid).media(media[1]!.sid).fetch()).sid, media[1]!.sid, 'a media SID is the same on every read');
+    await rejectsWith(h.client.messages(mms.sid).media(media[0]!.sid).remove(), 400, 70002);
+    await deliverAll();
+    assert.equal(await h.client.messages(mms.sid).media(media[0]!.sid).remove(), true);
+    assert.deepEqual((await h.client.messages(mms.sid).media.list()).map((m) => m.sid), [media[1]!.sid], 'the other item keeps its SID');
+    await rejectsWith(h.client.messages(mms.sid).media(media[0]!.sid).fetch(), 404, 20404);
   });
 
   it('lists newest first, filtered by To, From and DateSent, in pages with relative URIs, in JSON and XML', async () => {

@@ -6,8 +6,10 @@ import type { Authenticator } from './auth.js';
 import { formOf, type Form } from './form.js';
 import { parseMessageCreate, parseMessageUpdate } from './message-params.js';
 import { registerNotAllowed } from './not-allowed.js';
-import { buildPage, listFilters, pageRequest, readPaging, timeRange } from './paging.js';
-import { messageJson } from './render/message.js';
+import { buildPage, listFilters, pageRequest, readPaging, slicePage, timeRange } from './paging.js';
+import { mediaJson, messageJson } from './render/message.js';
+import { mediaOf } from '../domain/message-media.js';
+import { notFound } from '../domain/errors.js';
 import { collectionPath, formatOf, sendInstance, sendList, sendRecord, splitRef } from './respond.js';
 
 const FILTER_KEYS = ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>'];
@@ -15,10 +17,13 @@ const ALIASES: Record<string, string> = { DateSentBefore: 'DateSent<', DateSentA
 
 type Account = { Params: { accountSid: string } };
 type One = { Params: { accountSid: string; ref: string } };
+type Media = { Params: { accountSid: string; sid: string } };
+type MediaItem = { Params: { accountSid: string; sid: string; ref: string } };
 
 /**
  * The Message resource (messaging.md §1): `/Messages[.json|.xml]` create and list,
- * `/Messages/{SM|MM}` fetch, update (redact) and delete, in JSON or XML.
+ * `/Messages/{SM|MM}` fetch, update (redact) and delete, and `/Messages/{SM|MM}/Media[/{ME}]`
+ * list, fetch and delete, in JSON or XML.
  */
 export function registerMessageRoutes(app: FastifyInstance, auth: Authenticator, messages: MessageService): void {
   const root = `${accountPath(':accountSid')}/Messages`;
@@ -65,6 +70,36 @@ export function registerMessageRoutes(app: FastifyInstance, auth: Authenticator,
     return reply.code(204).send();
   });
   registerNotAllowed(app, auth, [instance], ['PUT', 'PATCH'], 'GET, POST, DELETE');
+
+  // The Media subresource (messaging.md §1): one item per MediaUrl; no media content is kept.
+  const mediaList = ['', '.json', '.xml'].map((ext) => `${root}/:sid/Media${ext}`);
+  const mediaItem = `${root}/:sid/Media/:ref`;
+  for (const path of mediaList) {
+    app.get<Media>(path, async (request, reply) => {
+      const { accountSid, sid } = request.params;
+      await auth.authorize(request, accountSid);
+      const paging = readPaging(request.query as Form);
+      const rows = slicePage(mediaOf(await messages.fetch(accountSid, sid)), pageRequest(paging));
+      const { items, meta } = buildPage(collectionPath(request), [], paging, rows);
+      return sendList(reply, formatOf(request), 'media_list', 'Media', meta, items.map(mediaJson));
+    });
+  }
+  registerNotAllowed(app, auth, mediaList, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET');
+  app.get<MediaItem>(mediaItem, async (request, reply) => {
+    const { accountSid, sid, ref } = request.params;
+    await auth.authorize(request, accountSid);
+    const { id, format } = splitRef(ref);
+    const item = mediaOf(await messages.fetch(accountSid, sid)).find((m) => m.sid === id);
+    if (!item) throw notFound(`${accountPath(accountSid)}/Messages/${sid}/Media/${id}.json`);
+    return sendInstance(reply, format, 200, 'Media', mediaJson(item));
+  });
+  app.delete<MediaItem>(mediaItem, async (request, reply) => {
+    const { accountSid, sid, ref } = request.params;
+    await auth.authorize(request, accountSid);
+    await messages.removeMedia(accountSid, sid, splitRef(ref).id);
+    return reply.code(204).send();
+  });
+  registerNotAllowed(app, auth, [mediaItem], ['POST', 'PUT', 'PATCH'], 'GET, DELETE');
 }
 
 /**

@@ -2,6 +2,7 @@ import { API_VERSION } from '../domain/api-paths.js';
 import type { PhoneNumberRecord } from '../domain/call.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import type { MessageRecord } from '../domain/message.js';
+import { contentTypeOf } from '../domain/message-media.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import { geoParams } from '../session/geo-params.js';
 import { TwimlError } from '../twiml/verbs.js';
@@ -98,11 +99,4 @@ export function inboundParams(m: MessageRecord): Record<string, string> {
     params[`MediaContentType${i}`] = contentTypeOf(url);
   });
   return params;
-}
-
-/** The phone sends a URL, not a file: its type is guessed from the extension. */
-function contentTypeOf(url: string): string {
-  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
-  const types: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', mp4: 'video/mp4', pdf: 'application/pdf' };
-  return (ext && types[ext]) || 'application/octet-stream';
 }

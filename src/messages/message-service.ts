@@ -1,6 +1,7 @@
 import { accountPath, API_VERSION } from '../domain/api-paths.js';
 import { badRequest, notFound, TwilioError } from '../domain/errors.js';
 import type { HttpMethod } from '../domain/http-method.js';
+import { mediaOf } from '../domain/message-media.js';
 import { canMove, isFinal, type MessageDirection, type MessageRecord, type MessageStatus } from '../domain/message.js';
 import { isE164 } from '../domain/phone-format.js';
 import { countSegments } from '../domain/segments.js';
@@ -91,6 +92,16 @@ export class MessageService {
     const redacted = { ...message, body: '', dateUpdated: this.deps.clock.now() };
     await this.deps.store.saveMessage(redacted);
     return redacted;
+  }
+
+  /** `DELETE /Messages/{MM}/Media/{ME}`: the item leaves the message; only once the message is final. */
+  async removeMedia(accountSid: string, messageSid: string, mediaSid: string): Promise<void> {
+    const message = await this.fetch(accountSid, messageSid);
+    const index = mediaOf(message).findIndex((item) => item.sid === mediaSid);
+    if (index < 0) throw notFound(`${accountPath(accountSid)}/Messages/${messageSid}/Media/${mediaSid}.json`);
+    if (!isFinal(message.status)) throw badRequest(70002, `Message ${messageSid} is ${message.status}: its media cannot be deleted while it is being sent`);
+    const mediaUrls = message.mediaUrls.filter((_, i) => i !== index);
+    await this.deps.store.saveMessage({ ...message, mediaUrls, dateUpdated: this.deps.clock.now() });
   }
 
   async remove(accountSid: string, sid: string): Promise<void> {

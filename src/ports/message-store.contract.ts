@@ -46,7 +46,7 @@ export function runMessageStoreContract(name: string, open: () => Promise<Messag
       await messages.saveMessage(m);
       const newer = message(account);
       await messages.saveMessage(newer);
-      const sent = { ...m, status: 'sent' as const, dateSent: T0 + 1000, dateUpdated: T0 + 1000, callbackSequence: 2 };
+      const sent = { ...m, body: '', mediaUrls: [], status: 'sent' as const, dateSent: T0 + 1000, dateUpdated: T0 + 1000, callbackSequence: 2 };
       await messages.saveMessage(sent, [{ callSid: m.sid, accountSid: account, sequenceNumber: 1, url: 'http://app.test/s', method: 'POST', params: { MessageStatus: 'sent' } }]);
       assert.deepEqual(await messages.getMessage(account, m.sid), sent);
       assert.deepEqual((await messages.listMessages({ accountSid: account }, { limit: 10 })).map((x) => x.sid), [newer.sid, m.sid], 'newest first, the replaced one kept its place');

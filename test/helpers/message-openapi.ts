@@ -35,3 +35,20 @@ export function assertMessageList(body: unknown): void {
   assert.ok(validateList(body), ajv.errorsText(validateList.errors));
   for (const item of (body as { messages: unknown[] }).messages) assertMessageBody(item);
 }
+
+const MEDIA = 'api.v2010.account.message.media';
+const validateMedia = ajv.compile({ $ref: `spec#/components/schemas/${MEDIA}` });
+const mediaListSchema = structuredClone(spec.paths['/2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json'].get.responses['200'].content['application/json'].schema);
+for (const uri of ['uri', 'first_page_uri', 'next_page_uri', 'previous_page_uri']) mediaListSchema.properties[uri].format = 'uri-reference';
+mediaListSchema.properties.media_list.items = { $ref: `spec#/components/schemas/${MEDIA}` };
+mediaListSchema.required = ['media_list', 'page', 'page_size', 'start', 'end', 'uri', 'first_page_uri', 'next_page_uri', 'previous_page_uri'];
+const validateMediaList = ajv.compile(mediaListSchema);
+
+/** Asserts that a Media list page matches the spec's ListMediaResponse, every item with every key. */
+export function assertMediaList(body: unknown): void {
+  assert.ok(validateMediaList(body), ajv.errorsText(validateMediaList.errors));
+  for (const item of (body as { media_list: unknown[] }).media_list) {
+    assert.ok(validateMedia(item), ajv.errorsText(validateMedia.errors));
+    assert.deepEqual(Object.keys(item as object).sort(), Object.keys(spec.components.schemas[MEDIA].properties).sort());
+  }
+}

@@ -1,6 +1,7 @@
 import { accountPath as base, API_VERSION } from '../../domain/api-paths.js';
 import { rfc2822 } from '../../domain/dates.js';
 import type { MessageRecord } from '../../domain/message.js';
+import type { MessageMedia } from '../../domain/message-media.js';
 
 /**
  * A Message in Twilio's JSON shape (`api.v2010.account.message`, messaging.md §2): counts are
@@ -29,5 +30,18 @@ export function messageJson(m: MessageRecord): Record<string, unknown> {
     price_unit: 'USD',
     api_version: API_VERSION,
     subresource_uris: { media: `${uri}/Media.json` },
+  };
+}
+
+/** A media item (`api.v2010.account.message.media`, messaging.md §2). */
+export function mediaJson(item: MessageMedia): Record<string, unknown> {
+  return {
+    account_sid: item.accountSid,
+    content_type: item.contentType,
+    date_created: rfc2822(item.dateCreated),
+    date_updated: rfc2822(item.dateCreated),
+    parent_sid: item.parentSid,
+    sid: item.sid,
+    uri: `${base(item.accountSid)}/Messages/${item.parentSid}/Media/${item.sid}.json`,
   };
 }

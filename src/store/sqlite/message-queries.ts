@@ -7,7 +7,7 @@ import type { WriteBatcher } from './write-batcher.js';
 
 const COLUMNS = 'sid, account_sid, to_number, from_number, body, media_urls, num_segments, status, direction, error_code, '
   + 'error_message, status_callback, status_callback_method, date_created, date_updated, date_sent, callback_sequence';
-const UPDATES = ['body', 'status', 'error_code', 'error_message', 'date_updated', 'date_sent', 'callback_sequence']
+const UPDATES = ['body', 'media_urls', 'status', 'error_code', 'error_message', 'date_updated', 'date_sent', 'callback_sequence']
   .map((c) => `${c} = excluded.${c}`).join(', ');
 const at = (columns: string) => columns.split(', ').map((c) => `@${c}`).join(', ');
 
