@@ -56,13 +56,13 @@ describe('inbound messages on the simulated network', () => {
     assert.equal((await eventually(() => h.client.messages(reply!.sid).fetch(), (m) => m.status === 'delivered')).status, 'delivered');
   });
 
-  it('sends every <Message> with its to/from/<Body>/<Media>, follows <Redirect>, and sends status callbacks to action', async () => {
+  it('sends every <Message> with its to (a local form in the sender’s country)/<Body>/<Media>, follows <Redirect>, and sends status callbacks to action', async () => {
     const ours = await number('+12105389202', '/sms-menu');
     const phone = caller();
     const friend = caller();
     h.app.route('/sms-menu', `<Response>
       <Message action="/reply-status"><Body>Here is our menu</Body><Media>https://cdn.example/menu.png</Media></Message>
-      <Message to="${friend}">Your friend asked for the menu</Message>
+      <Message to="${friend.replace(/^\+1(\d{3})(\d{3})(\d{4})$/, '($1) $2-$3')}">Your friend asked for the menu</Message>
       <Redirect method="POST">/sms-more</Redirect>
       <Message>never sent: after the Redirect</Message>
     </Response>`);

@@ -4,7 +4,8 @@ import type { HttpMethod } from '../domain/http-method.js';
 import type { MessageRecord } from '../domain/message.js';
 import { contentTypeOf } from '../domain/message-media.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
-import { geoParams } from '../session/geo-params.js';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { geoOf, geoParams } from '../session/geo-params.js';
 import { TwimlError } from '../twiml/verbs.js';
 import { parseMessagingTwiml, type MessagingVerb } from './messaging-twiml.js';
 
@@ -99,4 +100,17 @@ export function inboundParams(m: MessageRecord): Record<string, string> {
     params[`MediaContentType${i}`] = contentTypeOf(url);
   });
   return params;
+}
+
+/**
+ * A `<Message to>` as written → E.164 (messaging.md §5): without `+`, Twilio assumes the country
+ * of the sending number and accepts local forms (`(415) 555-1212`, `07400123456`). Returned
+ * unchanged when it is not a plausible number, for the caller to refuse (14101).
+ */
+export function replyRecipient(to: string, sender: string): string {
+  const trimmed = to.trim();
+  if (trimmed.startsWith('+') || !/^[0-9 ().\-]+$/.test(trimmed)) return trimmed;
+  const country = (geoOf(sender)?.Country || 'US') as CountryCode;
+  const parsed = parsePhoneNumberFromString(trimmed, country);
+  return parsed?.isPossible() ? parsed.number : trimmed;
 }

@@ -11,7 +11,7 @@ import type { MessageCarrier, SendResult } from '../ports/message-carrier.js';
 import type { MessageFilter, MessageStore } from '../ports/message-store.js';
 import type { NewCallback, PageRequest, Store } from '../ports/store.js';
 import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
-import { runInboundWebhook } from './inbound-webhook.js';
+import { replyRecipient, runInboundWebhook } from './inbound-webhook.js';
 import { OPT_REPLIES, optKeyword } from './opt-out.js';
 
 export interface MessageServiceDeps {
@@ -137,7 +137,7 @@ export class MessageService {
       const token = await this.deps.tokens.get(number.accountSid);
       if (token === null) return;
       await runInboundWebhook({ number, message, authToken: token, fetcher: this.deps.fetcher, log: this.deps.log }, (verb) =>
-        this.sendReply(number.accountSid, { to: verb.to ?? from, from: verb.from ?? to, body: verb.body, mediaUrls: verb.media, statusCallback: verb.action, statusCallbackMethod: verb.method }));
+        this.sendReply(number.accountSid, { to: verb.to === null ? from : replyRecipient(verb.to, verb.from ?? to), from: verb.from ?? to, body: verb.body, mediaUrls: verb.media, statusCallback: verb.action, statusCallbackMethod: verb.method }));
     })().catch((err: unknown) => this.deps.log.error({ err, messageSid: message.sid }, 'inbound message: webhook failed'));
     return { message, replied };
   }
