@@ -50,7 +50,8 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
     const number = request.params.number.trim();
     // A `<Dial><Client>` identity is a phone like any number on the simulated network.
     if (!isE164(number) && !/^client:[^\s]+$/.test(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number or a client:identity`);
-    const { answer = 'answer', answerAfterMs, sms } = body(request);
+    // PUT replaces the whole script: what is not sent is back to its default.
+    const { answer = 'answer', answerAfterMs, sms = 'deliver' } = body(request);
     if (answerAfterMs !== undefined && typeof answerAfterMs !== 'number') throw badRequest(70002, 'answerAfterMs must be a number of milliseconds');
     simulate(() => sim.configurePhone(number, { answer, answerAfterMs, sms } as PhoneConfig));
     return { number, ...sim.phone(number), sms: sim.texts.script(number) };
