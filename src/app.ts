@@ -11,6 +11,7 @@ import { CallEvents } from './ports/call-events.js';
 import { mediaAssetsAt } from './ports/media-assets.js';
 import type { RoomMixFactory } from './ports/room-mix.js';
 import { ConferenceService } from './conferences/conference-service.js';
+import { MessageService } from './messages/message-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
@@ -100,6 +101,7 @@ export interface Switchboard {
   /** Where SIP reaches this server, when the SIP edge is on. */
   readonly sip: SipEdge['address'] | undefined;
   readonly calls: CallService;
+  readonly messages: MessageService;
   /** Typed events of every call (status changes, verbs, webhooks, notifications, bridges). */
   readonly events: CallEvents;
   /** The SIP edge's media load since the previous call (see MediaEngine.stats); undefined when SIP is off. */
@@ -145,19 +147,22 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });
   // Each call's Events subresource, written from the events hub.
   const eventLog = new CallEventLog(events, store, (sid) => calls.accountOf(sid), log);
+  const messages = new MessageService({ store: store.messages, numbers: store, clock, outbox, carrier: sim.texts, fetcher: webhooks, tokens, log });
 
   const closed = await calls.closeOrphanedCalls();
   await conferences.closeOrphaned();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
   const closedRecordings = await recordings.closeUnfinished();
   if (closedRecordings > 0) log.warn({ closedRecordings }, 'closed recordings left in progress by an earlier stop');
+  const resumed = await messages.resumeUnfinished();
+  if (resumed > 0) log.warn({ resumed }, 'resumed messages left unsent by an earlier stop');
   outbox.start();
 
   let ready = false;
   logCallEvents(events, log.child({ component: 'calls' }));
   const metrics = createMetrics({ calls, events, outbox, sip: sipEdge });
   const http = createHttpServer({
-    store, clock, calls, conferences, sim, tokens, recordings, events, feed: options.feed, callEvents: store, metrics,
+    store, clock, calls, conferences, sim, tokens, recordings, messages, events, feed: options.feed, callEvents: store, metrics,
     logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
   });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
@@ -172,6 +177,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     (closing ??= (async () => {
       ready = false;
       await calls.hangupAll();
+      messages.close();
       await http.close();
       removeServerFile(options.dataDir, url);
       await sipEdge?.close();
@@ -183,7 +189,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     })());
 
   const mediaStats = async () => sipEdge?.mediaStats();
-  return { url, ...account, sim, sip: sipEdge?.address, calls, events, mediaStats, close };
+  return { url, ...account, sim, sip: sipEdge?.address, calls, messages, events, mediaStats, close };
 }
 
 /** The simulated phones' default voice, with a startup warning when it cannot be espeak-ng. */

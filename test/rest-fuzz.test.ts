@@ -52,11 +52,14 @@ describe('a fuzz of the REST API', { timeout: 120_000 }, () => {
       () => `/2010-04-01/Accounts/${account}/IncomingPhoneNumbers.json`, () => `/2010-04-01/Accounts/${account}/IncomingPhoneNumbers/${segment()}.json`,
       () => `/2010-04-01/Accounts/AC${hex(32)}/Calls.json`, () => `/2010-04-01/Accounts/${segment()}/Calls.json`,
       () => `/sim/v1/phones/${segment()}`, () => `/sim/v1/calls/${segment()}`, () => `/sim/v1/calls/${segment()}/${pick(['digits', 'speech', 'hangup'])}`,
+      () => `/2010-04-01/Accounts/${account}/Messages.json`, () => `/2010-04-01/Accounts/${account}/Messages/${segment()}.json`,
+      () => `/sim/v1/phones/${segment()}/messages`, () => '/sim/v1/phones/+14155550141/messages',
       () => '/sim/v1/calls', () => `/${segment()}`, () => '/health',
     ];
     const names = ['To', 'From', 'Url', 'Twiml', 'Method', 'Status', 'StatusCallback', 'StatusCallbackEvent', 'Timeout', 'TimeLimit', 'SendDigits',
       'Record', 'Trim', 'RecordingChannels', 'PhoneNumber', 'VoiceUrl', 'VoiceMethod', 'FriendlyName', 'Page', 'PageSize', 'PageToken',
-      'StartTime>', 'EndTime<', 'ParentCallSid', 'digits', 'text', 'answer', 'answerAfterMs', 'to', 'from', junk()];
+      'StartTime>', 'EndTime<', 'ParentCallSid', 'digits', 'text', 'answer', 'answerAfterMs', 'to', 'from',
+      'Body', 'MediaUrl', 'DateSent>', 'SmsUrl', 'body', 'mediaUrl', 'sms', junk()];
     const pairs = () => Array.from({ length: Math.floor(next() * 6) }, () => [pick(names), junk()] as [string, string]);
     const auths = [
       'Basic ' + Buffer.from(`${account}:${h.server.authToken}`).toString('base64'),

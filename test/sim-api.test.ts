@@ -13,7 +13,7 @@ describe('the simulated network API (/sim/v1)', () => {
   it('PUT /sim/v1/phones takes the number with a raw + or as %2B', async () => {
     const raw = await h.sim('PUT', '/sim/v1/phones/+14155550111', { answer: 'busy' });
     assert.equal(raw.status, 200);
-    assert.deepEqual(raw.body, { number: '+14155550111', answer: 'busy', answerAfterMs: 1000 });
+    assert.deepEqual(raw.body, { number: '+14155550111', answer: 'busy', answerAfterMs: 1000, sms: 'deliver' });
     const encoded = await h.sim('PUT', '/sim/v1/phones/%2B14155550112', { answer: 'no-answer', answerAfterMs: 5 });
     assert.equal(encoded.body.number, '+14155550112');
     const call = await h.client.calls.create({ to: '+14155550111', from: '+15005550006', twiml: '<Response/>' });

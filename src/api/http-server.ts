@@ -23,18 +23,22 @@ import type { ConferenceService } from '../conferences/conference-service.js';
 import type { Registry } from 'prom-client';
 import { registerMetricsRoute } from './metrics.js';
 
-const BODY_LIMIT = 1024 * 1024;
 import type { CallEvents } from '../ports/call-events.js';
 import { registerConsoleFeedRoutes, type FeedOptions } from './console-feed-routes.js';
 import type { CallEventStore } from '../ports/call-event-store.js';
 import { registerCallEventRoutes } from './call-events-routes.js';
 import { ApiExchangeLog } from './api-exchange-log.js';
+import type { MessageService } from '../messages/message-service.js';
+import { registerMessageRoutes } from './messages-routes.js';
+
+const BODY_LIMIT = 1024 * 1024;
 
 export interface HttpServerDeps {
   store: Store;
   clock: Clock;
   calls: CallService;
   conferences: ConferenceService;
+  messages: MessageService;
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
@@ -103,12 +107,13 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings, (accountSid, sid) => deps.conferences.fetch(accountSid, sid));
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
-  registerSimRoutes(app, auth, deps.calls, deps.sim);
+  registerSimRoutes(app, auth, deps.calls, deps.sim, deps.messages);
   registerAssetRoutes(app);
   registerConferenceRoutes(app, auth, deps.conferences);
   registerConsoleFeedRoutes(app, auth, deps.calls, deps.events, deps.feed);
   registerMetricsRoute(app, deps.metrics);
   registerCallEventRoutes(app, auth, deps.calls, deps.callEvents);
+  registerMessageRoutes(app, auth, deps.messages);
   return app;
 }
 

@@ -43,6 +43,7 @@ export function registerPhoneNumberRoutes(app: FastifyInstance, auth: Authentica
       const number = applyVoiceSettings(form, {
         sid: newSid('PN'), accountSid, phoneNumber, friendlyName: formatEndpoint(phoneNumber),
         voiceUrl: null, voiceMethod: 'POST', voiceFallbackUrl: null, voiceFallbackMethod: 'POST',
+        smsUrl: null, smsMethod: 'POST', smsFallbackUrl: null, smsFallbackMethod: 'POST',
         statusCallback: null, statusCallbackMethod: 'POST', dateCreated: now, dateUpdated: now,
       });
       await store.insertPhoneNumber(number);
@@ -90,7 +91,7 @@ export function registerPhoneNumberRoutes(app: FastifyInstance, auth: Authentica
   });
 }
 
-/** Applies the voice fields present in the form; absent fields keep their values. */
+/** Applies the voice and SMS fields present in the form (messaging.md §4); absent fields keep their values. */
 function applyVoiceSettings(form: Form, number: PhoneNumberRecord): PhoneNumberRecord {
   const next = { ...number };
   if (one(form, 'FriendlyName') !== undefined) next.friendlyName = one(form, 'FriendlyName')!.slice(0, 64);
@@ -100,6 +101,11 @@ function applyVoiceSettings(form: Form, number: PhoneNumberRecord): PhoneNumberR
   if (one(form, 'VoiceFallbackMethod') !== undefined) next.voiceFallbackMethod = methodParam(form, 'VoiceFallbackMethod');
   if (one(form, 'StatusCallback') !== undefined) next.statusCallback = urlParam(form, 'StatusCallback', 21609);
   if (one(form, 'StatusCallbackMethod') !== undefined) next.statusCallbackMethod = methodParam(form, 'StatusCallbackMethod');
+  if (one(form, 'SmsUrl') !== undefined) next.smsUrl = urlParam(form, 'SmsUrl');
+  if (one(form, 'SmsMethod') !== undefined) next.smsMethod = methodParam(form, 'SmsMethod');
+  if (one(form, 'SmsFallbackUrl') !== undefined) next.smsFallbackUrl = urlParam(form, 'SmsFallbackUrl');
+  if (one(form, 'SmsFallbackMethod') !== undefined) next.smsFallbackMethod = methodParam(form, 'SmsFallbackMethod');
+  if (one(form, 'SmsApplicationSid')) throw new TwilioError(400, 21218, 'SmsApplicationSid is not supported by Switchboard: set SmsUrl.');
   if (one(form, 'VoiceApplicationSid')) throw new TwilioError(400, 21218, 'VoiceApplicationSid is not supported by Switchboard: set VoiceUrl.');
   return next;
 }

@@ -5,6 +5,7 @@ import { badRequest, notFound, TwilioError, type ErrorCode } from '../domain/err
 import { isE164 } from '../domain/phone-format.js';
 import type { PhoneConfig } from '../simnet/phone-config.js';
 import type { SimNetwork } from '../simnet/sim-network.js';
+import type { MessageService } from '../messages/message-service.js';
 
 type CallParams = { Params: { callSid: string } };
 
@@ -12,7 +13,7 @@ type CallParams = { Params: { callSid: string } };
  * The simulated network's HTTP API (`/sim/v1`, JSON, same Basic auth as the REST API): script
  * the phones, read what the far end heard, press keys, speak, hang up, place inbound calls.
  */
-export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, sim: SimNetwork): void {
+export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, sim: SimNetwork, messages: MessageService): void {
   /** The JSON object sent, or {} when there is no body; anything else is a 400. */
   const body = (request: FastifyRequest): Record<string, unknown> => {
     const sent = request.body;
@@ -49,10 +50,37 @@ export function registerSimRoutes(app: FastifyInstance, auth: Authenticator, cal
     const number = request.params.number.trim();
     // A `<Dial><Client>` identity is a phone like any number on the simulated network.
     if (!isE164(number) && !/^client:[^\s]+$/.test(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number or a client:identity`);
-    const { answer = 'answer', answerAfterMs } = body(request);
+    // PUT replaces the whole script: what is not sent is back to its default.
+    const { answer = 'answer', answerAfterMs, sms = 'deliver' } = body(request);
     if (answerAfterMs !== undefined && typeof answerAfterMs !== 'number') throw badRequest(70002, 'answerAfterMs must be a number of milliseconds');
-    simulate(() => sim.configurePhone(number, { answer, answerAfterMs } as PhoneConfig));
-    return { number, ...sim.phone(number) };
+    simulate(() => sim.configurePhone(number, { answer, answerAfterMs, sms } as PhoneConfig));
+    return { number, ...sim.phone(number), sms: sim.texts.script(number) };
+  });
+
+  /** A phone's number in a path: E.164 only (a `client:` identity does not text). */
+  const phoneNumber = (raw: string) => {
+    const number = raw.trim();
+    if (!isE164(number)) throw badRequest(21211, `'${number}' is not an E.164 phone number`);
+    return number;
+  };
+
+  app.get<{ Params: { number: string } }>('/sim/v1/phones/:number/messages', async (request) => {
+    await auth.authenticate(request);
+    const number = phoneNumber(request.params.number);
+    return { number, messages: sim.texts.inbox(number) };
+  });
+
+  app.post<{ Params: { number: string } }>('/sim/v1/phones/:number/messages', async (request, reply) => {
+    const account = await auth.authenticate(request);
+    const from = phoneNumber(request.params.number);
+    const { to, body: text = '', mediaUrl = [] } = body(request);
+    if (typeof to !== 'string' || !isE164(to)) throw badRequest(21211, "'to' must be an E.164 number provisioned through IncomingPhoneNumbers");
+    const media = typeof mediaUrl === 'string' ? [mediaUrl] : mediaUrl;
+    if (typeof text !== 'string') throw badRequest(70002, 'body must be a string');
+    if (!Array.isArray(media) || !media.every((url) => typeof url === 'string')) throw badRequest(70002, 'mediaUrl must be a URL or a list of URLs');
+    if (text === '' && media.length === 0) throw badRequest(21602, 'Message body is required.');
+    const { message } = await messages.receive(from, to, text, media as string[], account);
+    return reply.code(201).send({ messageSid: message.sid });
   });
 
   app.get<CallParams>('/sim/v1/calls/:callSid', async (request) => {

@@ -93,6 +93,11 @@ export interface PhoneNumberRecord {
   voiceFallbackMethod: HttpMethod;
   statusCallback: string | null;
   statusCallbackMethod: HttpMethod;
+  /** The inbound-message webhook (messaging.md §4). */
+  smsUrl: string | null;
+  smsMethod: HttpMethod;
+  smsFallbackUrl: string | null;
+  smsFallbackMethod: HttpMethod;
   dateCreated: number;
   dateUpdated: number;
 }

@@ -89,6 +89,16 @@ export const ERROR_CATALOGUE = {
   21234: 'Invalid Machine Detection configuration value',
   21263: 'Invalid Answering Machine Detection Parameters',
   31105: 'Invalid client name',
+  // Messages (messaging.md §7): REST refusals, then delivery errors in `error_code`.
+  21602: 'Message body is required',
+  21604: "'To' phone number is required",
+  21606: "The 'From' phone number provided is not a valid, message-capable Twilio phone number",
+  21610: 'Attempt to send to unsubscribed recipient',
+  21614: "'To' number is not a valid mobile number",
+  21617: 'The concatenated message body exceeds the 1600 character limit',
+  30003: 'Unreachable destination handset',
+  30006: 'Landline or unreachable carrier',
+  14101: "'To' Attribute is Invalid",
 
 
   // TwiML warnings: a verb with a bad attribute or content runs with the default, or is

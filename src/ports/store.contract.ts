@@ -470,6 +470,7 @@ function makeNumber(overrides: Partial<PhoneNumberRecord> = {}): PhoneNumberReco
   return {
     sid: newSid('PN'), accountSid: ACCOUNT, phoneNumber: '+15550001000', friendlyName: 'main line',
     voiceUrl: 'https://app.example/voice', voiceMethod: 'POST', voiceFallbackUrl: null, voiceFallbackMethod: 'POST',
+    smsUrl: 'https://app.example/sms', smsMethod: 'GET', smsFallbackUrl: null, smsFallbackMethod: 'POST',
     statusCallback: null, statusCallbackMethod: 'POST', dateCreated: 1000, dateUpdated: 1000, ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { fetchAudioLength } from './audio-length.js';
 import type { CallLog, HeardLog } from './call-log.js';
 import { PHONE_ANSWERS, type PhoneBehaviour, type PhoneConfig } from './phone-config.js';
 import { SimCall, type SimCallHost } from './sim-call.js';
+import { SimTexts } from './sim-texts.js';
 import type { FetchAudio } from './sim-media.js';
 
 export interface SimNetworkOptions {
@@ -40,6 +41,8 @@ export class SimNetwork implements Carrier {
   private inboundHandler: InboundHandler | undefined;
   /** Shared by every call: the network side they need, without a closure per call. */
   private readonly host: NetworkHost;
+  /** The phones' texts: their `sms` scripts and inboxes (the MessageCarrier adapter). */
+  readonly texts = new SimTexts();
 
   constructor(options: SimNetworkOptions) {
     this.keepEndedCalls = options.keepEndedCalls ?? 10_000;
@@ -61,6 +64,7 @@ export class SimNetwork implements Carrier {
     if (!PHONE_ANSWERS.includes(config.answer)) throw new RangeError(`answer must be one of ${PHONE_ANSWERS.join(', ')}, not "${config.answer}"`);
     const answerAfterMs = config.answerAfterMs ?? DEFAULT_ANSWER_AFTER_MS;
     if (!Number.isFinite(answerAfterMs) || answerAfterMs < 0) throw new RangeError('answerAfterMs must be a finite number >= 0');
+    if (config.sms !== undefined) this.texts.configure(number, config.sms);
     this.phones.set(number, { answer: config.answer, answerAfterMs });
   }
 

@@ -6,8 +6,9 @@ import { isTerminal, type CallStatus } from '../domain/call-status.js';
 import type { CallRecord } from '../domain/call.js';
 import type { HeardEntry } from '../simnet/call-log.js';
 import type { PhoneConfig } from '../simnet/phone-config.js';
+import type { InboxEntry } from '../simnet/sim-texts.js';
 
-export type { CallRecord, HeardEntry, PhoneConfig };
+export type { CallRecord, HeardEntry, InboxEntry, PhoneConfig };
 
 export interface TestSwitchboardOptions {
   /** Multiplies every wait the server times; default 0.01 (a 30 s Pause lasts 0.3 s). */
@@ -34,6 +35,18 @@ export interface FarEnd {
   hangup(): void;
 }
 
+/** A phone on the simulated network, seen from a test: what it was texted, and texting from it. */
+export interface SimPhone {
+  /** The texts delivered to this phone so far, oldest first. */
+  messages(): InboxEntry[];
+  /**
+   * Texts `to` (a number provisioned through IncomingPhoneNumbers) from this phone: its `SmsUrl`
+   * runs. Resolves with the inbound Message SID once the webhook and its `<Message>` replies
+   * have been handled (the replies may still be on their way to the inbox).
+   */
+  text(to: string, body: string, mediaUrls?: string[]): Promise<string>;
+}
+
 /**
  * A Switchboard running inside the test process: the official SDK is pointed at `url` with
  * `accountSid`/`authToken`, and the simulated network's phones are scripted directly, without
@@ -43,8 +56,11 @@ export interface TestSwitchboard {
   readonly url: string;
   readonly accountSid: string;
   readonly authToken: string;
-  /** How `number` answers the calls placed to it from now on. */
-  phone(number: string, config: PhoneConfig): void;
+  /**
+   * The phone at `number`; with `config`, how it answers calls and takes texts from now on
+   * (`sms`: `deliver`, `undeliver` or `fail`).
+   */
+  phone(number: string, config?: PhoneConfig): SimPhone;
   /** The far end of `callSid`. */
   call(callSid: string): FarEnd;
   /** Places an inbound call to a number provisioned through IncomingPhoneNumbers; resolves with its SID. */
@@ -82,7 +98,10 @@ export async function startTestSwitchboard(options: TestSwitchboardOptions = {})
     url: server.url,
     accountSid: server.accountSid,
     authToken: server.authToken,
-    phone: (number, config) => server.sim.configurePhone(number, config),
+    phone: (number, config) => {
+      if (config) server.sim.configurePhone(number, config);
+      return simPhone(server, number);
+    },
     call: (callSid) => farEnd(server, callSid),
     dialIn: (from, to) => server.sim.placeInbound(from, to),
     waitForCall: (callSid, status, timeoutMs = 10_000) => waitForCall(server, callSid, status, timeoutMs),
@@ -90,6 +109,17 @@ export async function startTestSwitchboard(options: TestSwitchboardOptions = {})
     async close() {
       await server.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function simPhone(server: Switchboard, number: string): SimPhone {
+  return {
+    messages: () => server.sim.texts.inbox(number),
+    async text(to, body, mediaUrls = []) {
+      const { message, replied } = await server.messages.receive(number, to, body, mediaUrls, server.accountSid);
+      await replied;
+      return message.sid;
     },
   };
 }

@@ -183,6 +183,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX call_events_call ON call_events (call_sid, seq);
     `,
   },
+  {
+    version: 5,
+    description: 'messages',
+    sql: `
+      -- Messages (messaging.md §1-§2); media URLs as a JSON array.
+      CREATE TABLE messages (
+        seq                    INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid                    TEXT NOT NULL UNIQUE,
+        account_sid            TEXT NOT NULL,
+        to_number              TEXT NOT NULL,
+        from_number            TEXT NOT NULL,
+        body                   TEXT NOT NULL,
+        media_urls             TEXT NOT NULL,
+        num_segments           INTEGER NOT NULL,
+        status                 TEXT NOT NULL,
+        direction              TEXT NOT NULL,
+        error_code             INTEGER,
+        error_message          TEXT,
+        status_callback        TEXT,
+        status_callback_method TEXT NOT NULL,
+        date_created           INTEGER NOT NULL,
+        date_updated           INTEGER NOT NULL,
+        date_sent              INTEGER,
+        callback_sequence      INTEGER NOT NULL
+      );
+      CREATE INDEX messages_account_seq ON messages (account_sid, seq);
+      CREATE INDEX messages_account_to ON messages (account_sid, to_number, seq);
+      CREATE INDEX messages_account_from ON messages (account_sid, from_number, seq);
+      CREATE INDEX messages_unfinished ON messages (status) WHERE status IN ('queued', 'sending', 'sent');
+      -- STOP / START (messaging.md §8): one row per blocked sender/recipient pair.
+      CREATE TABLE message_opt_outs (
+        sender    TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        PRIMARY KEY (sender, recipient)
+      );
+      -- The inbound-message webhook of a number (messaging.md §4).
+      ALTER TABLE phone_numbers ADD COLUMN sms_url TEXT;
+      ALTER TABLE phone_numbers ADD COLUMN sms_method TEXT NOT NULL DEFAULT 'POST';
+      ALTER TABLE phone_numbers ADD COLUMN sms_fallback_url TEXT;
+      ALTER TABLE phone_numbers ADD COLUMN sms_fallback_method TEXT NOT NULL DEFAULT 'POST';
+    `,
+  },
 ];
 
 /**

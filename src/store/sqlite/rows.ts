@@ -22,7 +22,8 @@ export interface NotificationRow {
 export interface PhoneNumberRow {
   sid: string; account_sid: string; phone_number: string; friendly_name: string; voice_url: string | null;
   voice_method: string; voice_fallback_url: string | null; voice_fallback_method: string; status_callback: string | null;
-  status_callback_method: string; date_created: number; date_updated: number;
+  status_callback_method: string; date_created: number; date_updated: number; sms_url: string | null; sms_method: string;
+  sms_fallback_url: string | null; sms_fallback_method: string;
 }
 
 export interface RecordingRow {
@@ -86,6 +87,7 @@ export function phoneNumberParams(n: PhoneNumberRecord): Record<string, unknown>
     voice_url: n.voiceUrl, voice_method: n.voiceMethod, voice_fallback_url: n.voiceFallbackUrl,
     voice_fallback_method: n.voiceFallbackMethod, status_callback: n.statusCallback,
     status_callback_method: n.statusCallbackMethod, date_created: n.dateCreated, date_updated: n.dateUpdated,
+    sms_url: n.smsUrl, sms_method: n.smsMethod, sms_fallback_url: n.smsFallbackUrl, sms_fallback_method: n.smsFallbackMethod,
   };
 }
 
@@ -96,5 +98,6 @@ export function rowToPhoneNumber(r: PhoneNumberRow): PhoneNumberRecord {
     voiceUrl: r.voice_url, voiceMethod: r.voice_method as M, voiceFallbackUrl: r.voice_fallback_url,
     voiceFallbackMethod: r.voice_fallback_method as M, statusCallback: r.status_callback,
     statusCallbackMethod: r.status_callback_method as M, dateCreated: r.date_created, dateUpdated: r.date_updated,
+    smsUrl: r.sms_url, smsMethod: r.sms_method as M, smsFallbackUrl: r.sms_fallback_url, smsFallbackMethod: r.sms_fallback_method as M,
   };
 }

@@ -9,6 +9,8 @@ import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFil
 import type { ConferenceStore } from '../../ports/conference-store.js';
 import { SqliteConferences } from './conference-queries.js';
 import { CallEventQueries } from './call-event-queries.js';
+import { SqliteMessages } from './message-queries.js';
+import type { MessageStore } from '../../ports/message-store.js';
 import { applyMigrations } from './migrations.js';
 import {
   callbackParams, callParams, phoneNumberParams, recordingParams, rowToCall, rowToPhoneNumber, rowToRecording,
@@ -33,6 +35,7 @@ export class SqliteStore implements Store, CallEventStore {
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
   private conferenceTables: SqliteConferences | null = null;
+  private messageTables: SqliteMessages | null = null;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -58,10 +61,16 @@ export class SqliteStore implements Store, CallEventStore {
     this.stmts ??= prepareStatements(this.db);
     this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
     this.events ??= new CallEventQueries(this.db, this.batch);
+    this.messageTables ??= new SqliteMessages(this.db, this.batch);
   }
 
   get conferences(): ConferenceStore {
     if (this.conferenceTables) return this.conferenceTables;
+    throw new Error('SqliteStore: call migrate() before using the store');
+  }
+
+  get messages(): MessageStore {
+    if (this.messageTables) return this.messageTables;
     throw new Error('SqliteStore: call migrate() before using the store');
   }
 
@@ -332,7 +341,7 @@ const CALL_UPDATES = ['status', 'date_updated', 'start_time', 'answered_at', 'en
   'forwarded_from', 'caller_name', 'callback_sequence', 'config']
   .map((c) => `${c} = excluded.${c}`).join(', ');
 const PHONE_NUMBER_COLUMNS = 'sid, account_sid, phone_number, friendly_name, voice_url, voice_method, voice_fallback_url, '
-  + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated';
+  + 'voice_fallback_method, status_callback, status_callback_method, date_created, date_updated, sms_url, sms_method, sms_fallback_url, sms_fallback_method';
 const NOTIFICATION_COLUMNS = 'sid, account_sid, call_sid, log, error_code, message_text, message_date, request_method, '
   + 'request_url, request_variables, response_body, response_headers, date_created';
 const RECORDING_COLUMNS = 'sid, account_sid, call_sid, status, source, channels, start_time, duration, error_code, date_created, date_updated, conference_sid';
@@ -361,7 +370,8 @@ function prepareStatements(db: Db) {
     updatePhoneNumber: db.prepare(`UPDATE phone_numbers SET phone_number = @phone_number, friendly_name = @friendly_name,
       voice_url = @voice_url, voice_method = @voice_method, voice_fallback_url = @voice_fallback_url,
       voice_fallback_method = @voice_fallback_method, status_callback = @status_callback,
-      status_callback_method = @status_callback_method, date_updated = @date_updated
+      status_callback_method = @status_callback_method, date_updated = @date_updated, sms_url = @sms_url,
+      sms_method = @sms_method, sms_fallback_url = @sms_fallback_url, sms_fallback_method = @sms_fallback_method
       WHERE sid = @sid AND account_sid = @account_sid`),
     getPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE sid = ? AND account_sid = ?`),
     findPhoneNumber: db.prepare(`SELECT ${PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE phone_number = ?`),
