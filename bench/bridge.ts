@@ -19,8 +19,8 @@ import type { Remote } from './rtp-generator.js';
 import { SipPeer } from './sip-peer.js';
 import { DialApp, explainCall, NUMBER, provisionNumber, sipTarget, startSipSwitchboard, waitForNoLiveCalls } from './dial-app.js';
 import { sleep, type ServerChild } from './lib.js';
+import { log } from './progress.js';
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const STEPS = (process.env.BENCH_BRIDGE_STEPS ?? '50,100,200,300').split(',').map(Number).filter((n) => n > 0);
 const COST_TARGET = 1.5;
 /** Calls set up at once while ramping to a step. */

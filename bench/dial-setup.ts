@@ -15,8 +15,8 @@ import { pcmuSdp } from './rtpengine.js';
 import { SipPeer } from './sip-peer.js';
 import { createCall, DialApp, explainCall, NUMBER, provisionNumber, sipTarget, startSipSwitchboard, waitForNoLiveCalls } from './dial-app.js';
 import { percentile, sleep, withTimeout } from './lib.js';
+import { log } from './progress.js';
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const SAMPLES = Number(process.env.BENCH_DIAL_SAMPLES ?? 200) || 200;
 const WARMUP = 10;
 const INVITE_WAIT_MS = 5000;

@@ -23,6 +23,7 @@ import { sippInstalled } from './sip-support.js';
 import { benchBridgeRelay } from './bridge.js';
 import { benchDialSetup } from './dial-setup.js';
 import { runWrk, wrkVersion, type WrkResult } from './wrk.js';
+import { log, progress } from './progress.js';
 
 const WARMUP_MS = 1000;
 const FETCH_ROUNDS = 5;
@@ -39,7 +40,6 @@ const ANSWER_WAIT_MS = 1500;
 const RUN_TIMEOUT_MS = 720_000;
 
 const PAUSE = '<Response><Pause length="3600"/></Response>';
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = 'application/x-www-form-urlencoded';
 const createBody = (i: number) =>
@@ -336,12 +336,14 @@ async function main(): Promise<void> {
   if (only.has('bridge-relay')) await benchBridgeRelay();
   if (only.has('dial-setup')) await benchDialSetup();
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
+  progress.done();
   printTable();
 }
 
 withTimeout(main(), RUN_TIMEOUT_MS, 'benchmark run').then(
   () => process.exit(rows.every((r) => r.pass !== false) ? 0 : 1),
   (err) => {
+    progress.done();
     console.error('[bench] failed:', err);
     if (rows.length > 0) printTable();
     killAllChildren();

@@ -25,8 +25,8 @@ import { waitForNoLiveCalls } from './dial-app.js';
 import { runBatch, ServerChild, sleep } from './lib.js';
 import { fmt, notes, rows } from './report.js';
 import { benchSpeech, machineBusy, runMediaProbe, TwimlApp, wav8k, type ProbeResult } from './sip-support.js';
+import { log } from './progress.js';
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const NUMBER = '+15005550100';
 const steps = (env: string | undefined, fallback: number[]) => (env ? env.split(',').map(Number).filter((n) => n > 0) : fallback);
 
