@@ -8,6 +8,7 @@ import { CallEvents } from './ports/call-events.js';
 import { mediaAssetsAt } from './ports/media-assets.js';
 import type { RoomMixFactory } from './ports/room-mix.js';
 import { ConferenceService } from './conferences/conference-service.js';
+import { QueueService } from './queues/queue-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
@@ -126,7 +127,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
-  const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });
+  const queues: QueueService = new QueueService({
+    store: store.queues, clock,
+    calls: () => ({ redirect: (accountSid, sid, url, method) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, redirect: { url, method, twiml: null } }).then(() => {}) }),
+  });
+  const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences, queues });
 
   const closed = await calls.closeOrphanedCalls();
   await conferences.closeOrphaned();
@@ -136,7 +141,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, conferences, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, conferences, queues, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;

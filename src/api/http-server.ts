@@ -17,12 +17,15 @@ import { errorXml } from './render/xml.js';
 import { registerAssetRoutes } from './assets-routes.js';
 import { registerConferenceRoutes } from './conferences-routes.js';
 import type { ConferenceService } from '../conferences/conference-service.js';
+import type { QueueService } from '../queues/queue-service.js';
+import { registerQueueRoutes } from './queues-routes.js';
 
 export interface HttpServerDeps {
   store: Store;
   clock: Clock;
   calls: CallService;
   conferences: ConferenceService;
+  queues: QueueService;
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
@@ -80,6 +83,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   registerAssetRoutes(app);
   registerConferenceRoutes(app, auth, deps.conferences);
+  registerQueueRoutes(app, auth, deps.queues);
   return app;
 }
 

@@ -166,6 +166,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX recordings_conference ON recordings (conference_sid, seq) WHERE conference_sid IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    description: 'queues',
+    sql: `
+      -- Call queues (queues.md §5); members are live calls and are not stored.
+      CREATE TABLE queues (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid           TEXT NOT NULL UNIQUE,
+        account_sid   TEXT NOT NULL,
+        friendly_name TEXT NOT NULL,
+        max_size      INTEGER NOT NULL,
+        date_created  INTEGER NOT NULL,
+        date_updated  INTEGER NOT NULL,
+        UNIQUE (account_sid, friendly_name)
+      );
+      CREATE INDEX queues_account_seq ON queues (account_sid, seq);
+    `,
+  },
 ];
 
 /**

@@ -7,6 +7,8 @@ import type { RecordingRecord } from '../../domain/recording.js';
 import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
 import type { ConferenceStore } from '../../ports/conference-store.js';
 import { SqliteConferences } from './conference-queries.js';
+import { SqliteQueues } from './queue-queries.js';
+import type { QueueStore } from '../../ports/queue-store.js';
 import { applyMigrations } from './migrations.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -26,6 +28,7 @@ export class SqliteStore implements Store {
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
   private conferenceTables: SqliteConferences | null = null;
+  private queueTable: SqliteQueues | null = null;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -50,6 +53,12 @@ export class SqliteStore implements Store {
     this.db.pragma('optimize = 0x10002');
     this.stmts ??= prepareStatements(this.db);
     this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
+    this.queueTable ??= new SqliteQueues(this.db);
+  }
+
+  get queues(): QueueStore {
+    if (this.queueTable) return this.queueTable;
+    throw new Error('SqliteStore: call migrate() before using the store');
   }
 
   get conferences(): ConferenceStore {
