@@ -15,8 +15,12 @@ describe('call centre story on the simulated network', () => {
   const number = () => `+1415557${String(1000 + ++line).padStart(4, '0')}`;
   const heard = async (sid: string) => (await h.sim('GET', `/sim/v1/calls/${sid}`)).body.heard as any[];
   const say = (sid: string, text: string) => h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text });
-  const hears = (sid: string, text: string, from: string) =>
-    eventually(() => heard(sid), (entries) => entries.some((e) => e.kind === 'speech' && e.text === text && e.fromCallSid === from));
+  /** `from` says `text` until `to` hears it: words said before the bridge is up reach nobody. */
+  const talk = (from: string, to: string, text: string) =>
+    eventually(async () => {
+      await say(from, text);
+      return heard(to);
+    }, (entries) => entries.some((e) => e.kind === 'speech' && e.text === text && e.fromCallSid === from));
   const status = (sid: string, wanted: string) => eventually(() => h.client.calls(sid).fetch(), (c) => c.status === wanted);
   const rest = (path: string) => h.rest('GET', `/2010-04-01/Accounts/${h.server.accountSid}${path}`);
   const dial = (path: string) => h.client.calls.create({ to: number(), from: '+15005550006', url: `${h.app.url}${path}` });
@@ -69,10 +73,8 @@ describe('call centre story on the simulated network', () => {
     assert.equal(connecting.params.DequeingCallSid, agent.sid);
     assert.equal(connecting.params.QueueSid, queue!.sid);
     await eventually(() => heard(first.sid), (entries) => entries.some((e) => e.kind === 'say' && e.text === 'You will now be connected to an agent'));
-    await say(agent.sid, 'Support, how can I help');
-    await hears(first.sid, 'Support, how can I help', agent.sid);
-    await say(first.sid, 'My order is late');
-    await hears(agent.sid, 'My order is late', first.sid);
+    await talk(agent.sid, first.sid, 'Support, how can I help');
+    await talk(first.sid, agent.sid, 'My order is late');
     assert.ok(!(await heard(second.sid)).some((e) => e.kind === 'speech'), 'the second caller, still waiting, heard nobody');
     assert.deepEqual((await h.client.queues(queue!.sid).members.list()).map((m) => [m.callSid, m.position]), [[second.sid, 1], [third.sid, 2]]);
 
