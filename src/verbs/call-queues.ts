@@ -91,3 +91,16 @@ export class Handoff {
     return { QueueSid: this.queueSid, QueueTime: String(this.queueTimeSec), DequeingCallSid: this.agent.call.sid };
   }
 }
+
+/** Resolves with `promise`, or rejects with the signal's reason once it aborts. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    }, reject);
+  });
+}

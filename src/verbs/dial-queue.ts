@@ -1,7 +1,6 @@
 import { bridgeMedia } from '../ports/media-join.js';
 import type { DialRoom, DialVerb } from '../twiml/verbs.js';
-import type { CallerLeft, Handoff } from './call-queues.js';
-import { untilAborted } from './enqueue.js';
+import { untilAborted, type CallerLeft, type Handoff } from './call-queues.js';
 import { CallEnded, NEXT, type VerbContext, type VerbOutcome } from './verb-context.js';
 
 /** What the agent's `<Dial>` reports (dial.md §5 plus queues.md §4). */

@@ -1,6 +1,6 @@
 import type { QueueResult } from '../domain/queue.js';
 import type { EnqueueVerb } from '../twiml/verbs.js';
-import type { Handoff, QueuedCall } from './call-queues.js';
+import { untilAborted, type Handoff, type QueuedCall } from './call-queues.js';
 import { CallEnded, NEXT, type VerbContext, type VerbOutcome, type WaitDocumentEnd } from './verb-context.js';
 
 /**
@@ -95,17 +95,4 @@ async function waitInQueue(verb: EnqueueVerb, ctx: VerbContext, member: QueuedCa
     ctx.signal.removeEventListener('abort', forward);
     music.abort(new Error('left the wait'));
   }
-}
-
-/** Resolves with `promise`, or rejects with the signal's reason once it aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then((value) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(value);
-    }, reject);
-  });
 }
