@@ -128,7 +128,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
   const queues: QueueService = new QueueService({
-    store: store.queues, clock,
+    store: store.queues, clock, events,
     calls: () => ({ redirect: (accountSid, sid, url, method) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, redirect: { url, method, twiml: null } }).then(() => {}) }),
   });
   const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences, queues });

@@ -67,6 +67,8 @@ describe('call centre story on the simulated network', () => {
     assertQueueBody('member', (await rest(`/Queues/${queue!.sid}/Members/Front.json`)).json);
 
     // The agent takes the front caller, who first hears the <Queue url> document.
+    const bridges: { callSid: string; otherCallSid: string; joined: boolean }[] = [];
+    const stopWatching = h.server.events.on('bridge', (e) => bridges.push(e));
     const agent = await dial('/agent');
     const connecting = await h.app.waitFor('/connecting');
     assert.equal(connecting.params.CallSid, first.sid);
@@ -100,6 +102,11 @@ describe('call centre story on the simulated network', () => {
     const bridged = await h.app.waitFor('/after-queue', (r) => r.params.CallSid === first.sid);
     assert.equal(bridged.params.QueueResult, 'bridged');
     await eventually(() => heard(agent.sid), (entries) => entries.some((e) => e.kind === 'say' && e.text === 'Ready for the next caller'));
+    stopWatching();
+    // The event feed saw the bridge form and part, for both calls.
+    assert.deepEqual(bridges.map((e) => [e.callSid, e.otherCallSid, e.joined]), [
+      [agent.sid, first.sid, true], [first.sid, agent.sid, true], [agent.sid, first.sid, false], [first.sid, agent.sid, false],
+    ]);
     assertQueueBody('queue', (await rest(`/Queues/${queue!.sid}.json`)).json);
   });
 });

@@ -4,6 +4,7 @@ import { badRequest, notFound } from '../domain/errors.js';
 import type { HttpMethod } from '../domain/http-method.js';
 import { DEFAULT_QUEUE_SIZE, type QueueRecord } from '../domain/queue.js';
 import { newSid } from '../domain/sid.js';
+import type { CallEvents } from '../ports/call-events.js';
 import type { Clock } from '../ports/clock.js';
 import type { QueueStore } from '../ports/queue-store.js';
 import type { PageRequest } from '../ports/store.js';
@@ -20,6 +21,8 @@ export interface QueueServiceDeps {
   clock: Clock;
   /** Resolved lazily: the call service is built with these queues in its dependencies. */
   calls: () => QueuedCallControl;
+  /** Told when a caller and its agent are bridged and parted (the `bridge` event, as for `<Dial>`). */
+  events?: Pick<CallEvents, 'emit'>;
 }
 
 /** A queue as the REST resource shows it: its record and its live counts. */
@@ -67,11 +70,11 @@ export class QueueService implements CallQueues {
     if (!record) return 'no-queue';
     const queue = this.liveOf(record);
     const front = queue.popFront(agent);
-    if (front) return front;
+    if (front) return this.watch(front);
     return new Promise<Handoff>((resolve, reject) => {
       const stop = queue.wait(agent, (handoff) => {
         signal.removeEventListener('abort', onAbort);
-        resolve(handoff);
+        resolve(this.watch(handoff));
       });
       const onAbort = () => {
         stop();
@@ -79,6 +82,30 @@ export class QueueService implements CallQueues {
       };
       signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Emits `bridge` for both calls when the caller is ready to be bridged, and again once the agent's side is done. */
+  private watch(handoff: Handoff): Handoff {
+    const events = this.deps.events;
+    if (!events) return handoff;
+    const emit = (joined: boolean) => {
+      const at = this.deps.clock.now();
+      const agentSid = handoff.agent.call.sid;
+      events.emit('bridge', { callSid: agentSid, otherCallSid: handoff.callerSid, joined, at });
+      events.emit('bridge', { callSid: handoff.callerSid, otherCallSid: agentSid, joined, at });
+    };
+    let joined = false;
+    let done = false;
+    void handoff.callerReady.then(() => {
+      if (done) return;
+      joined = true;
+      emit(true);
+    });
+    void handoff.agentDone.then(() => {
+      done = true;
+      if (joined) emit(false);
+    });
+    return handoff;
   }
 
   // ---- the Queue resource (queues.md §5) -------------------------------------------------
