@@ -12,6 +12,7 @@ import { mediaAssetsAt } from './ports/media-assets.js';
 import type { RoomMixFactory } from './ports/room-mix.js';
 import { ConferenceService } from './conferences/conference-service.js';
 import { MessageService } from './messages/message-service.js';
+import { QueueService } from './queues/queue-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
@@ -144,8 +145,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
-  const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });
-  // Each call's Events subresource, written from the events hub.
+  const queues: QueueService = new QueueService({
+    store: store.queues, clock, events,
+    calls: () => ({ redirect: (accountSid, sid, url, method) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, redirect: { url, method, twiml: null } }).then(() => {}) }),
+  });
+  const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences, queues });
+    // Each call's Events subresource, written from the events hub.
   const eventLog = new CallEventLog(events, store, (sid) => calls.accountOf(sid), log);
   const messages = new MessageService({ store: store.messages, numbers: store, clock, outbox, carrier: sim.texts, fetcher: webhooks, tokens, log });
 
@@ -162,7 +167,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   logCallEvents(events, log.child({ component: 'calls' }));
   const metrics = createMetrics({ calls, events, outbox, sip: sipEdge });
   const http = createHttpServer({
-    store, clock, calls, conferences, sim, tokens, recordings, messages, events, feed: options.feed, callEvents: store, metrics,
+    store, clock, calls, conferences, queues, sim, tokens, recordings, messages, events, feed: options.feed, callEvents: store, metrics,
     logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
   });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });

@@ -13,7 +13,7 @@ describe('application errors end the call the way Twilio does', () => {
       .route('/slow', () => ({ body: '<Response><Say>too late</Say></Response>', delayMs: 1500 }))
       .route('/malformed', '<Response><Say>unclosed</Response>')
       .route('/unknown-verb', '<Response><Say>first</Say><Dance/></Response>')
-      .route('/enqueue', '<Response><Say>Please hold</Say><Enqueue>support</Enqueue><Say>never heard</Say></Response>')
+      .route('/pay', '<Response><Say>Please hold</Say><Pay/><Say>never heard</Say></Response>')
       .route('/dial-mixed', '<Response><Say>Connecting you</Say><Dial><Conference>room</Conference><Number>+14155550100</Number></Dial></Response>')
       .route('/wrong-root', '<Reply><Say>hi</Say></Reply>');
   });
@@ -80,15 +80,15 @@ describe('application errors end the call the way Twilio does', () => {
     assert.ok(!heard.includes('first'));
   });
 
-  it('the <Say> before an <Enqueue> is heard, then the call ends with a 12200 notification when <Enqueue> is reached', async () => {
-    const { sid, ended, notifications, heard } = await run(`${h.app.url}/enqueue`, `${h.app.url}/fallback`);
+  it('the <Say> before a <Pay> is heard, then the call ends with a 12200 notification when <Pay> is reached', async () => {
+    const { sid, ended, notifications, heard } = await run(`${h.app.url}/pay`, `${h.app.url}/fallback`);
     assert.deepEqual(heard, ['Please hold', 'We are sorry, an application error has occurred. Goodbye.']);
     assert.equal(ended.status, 'completed');
     assert.equal(notifications.length, 1);
     assert.equal(notifications[0]!.errorCode, '12200');
     assert.equal(notifications[0]!.log, '0');
-    assert.match(notifications[0]!.messageText, /<Enqueue> is not supported/);
-    assert.equal(notifications[0]!.requestUrl, `${h.app.url}/enqueue`);
+    assert.match(notifications[0]!.messageText, /<Pay> is not supported/);
+    assert.equal(notifications[0]!.requestUrl, `${h.app.url}/pay`);
     // A verb that cannot run is not a document that cannot be fetched: the fallback is not asked.
     assert.equal(h.app.to('/fallback').filter((r) => r.params.CallSid === sid).length, 0);
   });

@@ -5,7 +5,7 @@
  *
  * The layering, top to bottom; an import may only point DOWN it, or stay in its own folder:
  *
- *   cli, testing, register → app.ts (the files at src/ root) → api → conferences, messages → calls → session → verbs → twiml
+ *   cli, testing, register → app.ts (the files at src/ root) → api → conferences, messages, queues → calls → session → verbs → twiml
  *   → carriers and stores (simnet, sip, webhooks, store) → recordings → audio → ports → domain
  *
  * Folders on one floor never import each other: the carriers and stores are adapters, and
@@ -38,7 +38,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'testing', 'register'],
   ['app.ts'],
   ['api'],
-  ['conferences', 'messages'],
+  ['conferences', 'messages', 'queues'],
   ['calls'],
   ['session'],
   ['verbs'],

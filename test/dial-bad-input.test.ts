@@ -81,11 +81,11 @@ describe('<Dial> with bad input', () => {
     assert.deepEqual(await h.client.calls.list({ parentCallSid: child.sid }), []);
   });
 
-  it('<Dial><Queue> is not run yet: the verbs before it are heard, then 12200 ends the call', async () => {
-    const call = await callWith('<Say>Joining the room</Say><Dial><Queue>standup</Queue></Dial>');
+  it('<Dial><Queue> with a name over 64 characters is dropped with 14213, and the dial fails at once', async () => {
+    const call = await callWith(`<Say>Joining the queue</Say><Dial><Queue>${'q'.repeat(65)}</Queue></Dial><Say>No queue</Say>`);
     await ended(call.sid);
     const heard = (await h.sim('GET', `/sim/v1/calls/${call.sid}`)).body.heard as any[];
-    assert.equal(heard[0].text, 'Joining the room');
-    assert.ok((await notifications(call.sid)).some((n) => n.errorCode === '12200' && n.log === '0'));
+    assert.deepEqual(heard.filter((e) => e.kind === 'say').map((e) => e.text), ['Joining the queue', 'No queue']);
+    assert.ok((await notifications(call.sid)).some((n) => n.errorCode === '14213' && n.log === '1'));
   });
 });

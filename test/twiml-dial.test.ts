@@ -214,7 +214,16 @@ describe('<Dial> noun combinations', () => {
   it('<Conference> and <Queue> parse as rooms', () => {
     const [room] = dial('<Dial><Conference beep="false" startConferenceOnEnter="false">Room 1</Conference></Dial>').verb.nouns as any[];
     assert.deepEqual([room.kind, room.name, room.beep, room.startConferenceOnEnter, room.waitUrl, room.statusCallbackEvents], ['Conference', 'Room 1', 'false', false, null, ['start', 'end']]);
-    assert.deepEqual(dial('<Dial><Queue url="/about-to-connect">support</Queue></Dial>').verb.nouns, [{ kind: 'Queue', name: 'support' }]);
+    assert.deepEqual(dial('<Dial><Queue url="/about-to-connect">support</Queue></Dial>').verb.nouns, [{ kind: 'Queue', name: 'support', url: '/about-to-connect', method: 'POST' }]);
+  });
+
+  it('<Queue> attributes: a bad method is 14210, a bad url 14211 (dropped), no name 14212 and a name over 64 characters 14213 (noun dropped)', () => {
+    const bad = read('<Dial><Queue method="PUT" url="ftp://x/y">support</Queue></Dial>');
+    assert.deepEqual((bad.verb as DialVerb).nouns, [{ kind: 'Queue', name: 'support', url: null, method: 'POST' }]);
+    assert.deepEqual(bad.codes.sort(), [14210, 14211]);
+    assert.deepEqual(read('<Dial><Queue></Queue></Dial>').codes, [14212, 12200]);
+    const long = read(`<Dial><Queue>${'n'.repeat(65)}</Queue></Dial>`);
+    assert.deepEqual([(long.verb as DialVerb).nouns, long.codes], [[], [14213, 12200]]);
   });
 
   it('a <Conference> mixed with a <Number>, or two conferences, is Twilio’s 13000 when the Dial is reached', () => {

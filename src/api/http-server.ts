@@ -30,6 +30,8 @@ import { registerCallEventRoutes } from './call-events-routes.js';
 import { ApiExchangeLog } from './api-exchange-log.js';
 import type { MessageService } from '../messages/message-service.js';
 import { registerMessageRoutes } from './messages-routes.js';
+import type { QueueService } from '../queues/queue-service.js';
+import { registerQueueRoutes } from './queues-routes.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -39,6 +41,7 @@ export interface HttpServerDeps {
   calls: CallService;
   conferences: ConferenceService;
   messages: MessageService;
+  queues: QueueService;
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
@@ -114,6 +117,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerMetricsRoute(app, deps.metrics);
   registerCallEventRoutes(app, auth, deps.calls, deps.callEvents);
   registerMessageRoutes(app, auth, deps.messages);
+  registerQueueRoutes(app, auth, deps.queues);
   return app;
 }
 

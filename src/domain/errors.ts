@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   // REST API errors: the `code` of Twilio's error body (docs/errors.md, "REST API").
   20003: 'Authentication Error',
   20004: 'Method not allowed',
+  20001: 'Invalid parameter',
   20404: 'The requested resource was not found',
   20500: 'Internal Server Error',
   21201: 'No Called number specified',
@@ -75,7 +76,19 @@ export const ERROR_CATALOGUE = {
   13252: 'Dial: Invalid header name',
   13256: 'Invalid recordingStatusCallback URL',
   13622: 'Record: invalid recordingTrack value',
+  // Queues (queues.md §7).
+  14201: 'Enqueue: Invalid method value',
+  14202: 'Enqueue: Invalid waitUrl',
+  14203: 'Enqueue: Invalid action url',
+  14204: 'Enqueue: Queue name too short',
+  14205: 'Enqueue: Queue name too long',
+  14206: 'Enqueue: Invalid waitUrlMethod',
+  14207: 'Queue: Targeted queue has reached max size',
+  14210: 'Dial->Queue: Invalid whisper method',
+  14211: 'Dial->Queue: Invalid whisper URL',
   14212: 'Dial->Queue: queue name too short',
+  14213: 'Dial->Queue: queue name too long',
+  14226: 'Enqueue: TaskRouter workflowSid is not supported in this realm',
   // Conferences (conferences.md §6).
   16001: 'Conference is not bridged',
   16020: 'Conference is full',

@@ -11,6 +11,7 @@ import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
 import type { Recordings } from '../recordings/recordings.js';
 import type { MediaAssets } from '../ports/media-assets.js';
 import type { ConferenceRooms } from '../verbs/conference-rooms.js';
+import type { CallQueues } from '../verbs/call-queues.js';
 import { CallInput } from '../verbs/call-input.js';
 import { CallEnded, type ChildCalls, type SipOutcome } from '../verbs/verb-context.js';
 import type { ChildLink } from './child-link.js';
@@ -31,6 +32,8 @@ export interface SessionDeps {
   assets: MediaAssets;
   /** Conference rooms (`<Dial><Conference>`); absent on a server without them. */
   conferences?: ConferenceRooms;
+  /** Call queues (`<Enqueue>`, `<Dial><Queue>`); absent on a server without them. */
+  queues?: CallQueues;
   /** Told when callbacks were queued, so the durable outbox delivers them. */
   outbox: { kick(): void };
   log: { error(obj: object, msg: string): void };
@@ -318,6 +321,7 @@ export class CallSession implements LegListener {
       calls: whisper ? null : this.deps.childCalls(this),
       assets: this.deps.assets,
       conferences: this.deps.conferences ?? null,
+      queues: this.deps.queues ?? null,
       ensureAnswered: () => (this.record.status === 'in-progress' ? Promise.resolve() : this.mailbox.send({ type: 'answer' })),
       notify: (notification) => this.notify(notification),
     };

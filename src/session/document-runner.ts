@@ -8,6 +8,7 @@ import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
 import type { ChildCalls, VerbContext, VerbOutcome } from '../verbs/verb-context.js';
 import type { ConferenceRooms } from '../verbs/conference-rooms.js';
+import type { CallQueues } from '../verbs/call-queues.js';
 import type { TwimlFetcher, TwimlFetchResult } from '../ports/twiml-fetcher.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from '../verbs/call-input.js';
@@ -54,6 +55,8 @@ export interface ProgramEnv {
   readonly assets: MediaAssets;
   /** Conference rooms for `<Dial><Conference>`; null when the server has none. */
   readonly conferences: ConferenceRooms | null;
+  /** The call queues (`<Enqueue>`, `<Dial><Queue>`); null on a server without them. */
+  readonly queues: CallQueues | null;
   /** Asks the session to answer the call (inbound); resolves once it is in progress. */
   ensureAnswered(): Promise<void>;
   notify(notification: NotificationInput): void;
@@ -164,6 +167,7 @@ function verbContext(env: ProgramEnv, documentUrl: string | null, media: Media, 
     answer: env.ensureAnswered,
     calls,
     conferences: calls ? env.conferences : null,
+    queues: calls ? env.queues : null,
     runWaitDocument: (request, waitSignal) => runWaitDocument(waitHost(env), request, request.media ?? env.media, waitSignal),
   };
 }

@@ -68,6 +68,20 @@ export function readText<F>(attrs: Attrs, name: string, fallback: F): string | F
   return value ? value : fallback;
 }
 
+/**
+ * A URL a verb may request: relative (resolved against the document), or absolute http(s).
+ * Whitespace inside, or another scheme, is not one.
+ */
+export function isTwimlUrl(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  try {
+    const url = new URL(value, 'http://relative.invalid/');
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 /** Records the standard "invalid value" warning. */
 export function invalid(spec: AttributeSpec<unknown>, raw: string, expected: string, warn: Warn): void {
   warn({

@@ -1,7 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { ErrorCode } from '../domain/errors.js';
-import { readEnum, readInteger, readMethod, readText, type Warn } from './attributes.js';
+import { isTwimlUrl, readEnum, readInteger, readMethod, readText, type Warn } from './attributes.js';
 import { clip, textContent } from './content.js';
+import { MAX_QUEUE_NAME } from '../domain/queue.js';
 import type { DialClient, DialNumber, DialRoom, DialSip, DialTargetCommon } from './verbs.js';
 import type { XmlElement } from './xml.js';
 
@@ -155,8 +156,8 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 }
 
 /**
- * `<Queue>`: the room name only, until queues exist (their attributes are read there). An empty
- * name is Twilio's 14212 and the noun is dropped. `<Conference>` is parse-conference.ts.
+ * `<Queue url method>` (queues.md §4): a name of 1–64 characters (14212 / 14213: the noun is
+ * dropped); a bad `url` is 14211 (bridged without it), a bad `method` 14210.
  */
 export function parseRoom(el: XmlElement, warn: Warn): DialRoom | null {
   const name = textContent(el, warn);
@@ -164,7 +165,16 @@ export function parseRoom(el: XmlElement, warn: Warn): DialRoom | null {
     warn({ code: 14212, message: '<Queue> needs a name as its text; ignored' });
     return null;
   }
-  return { kind: 'Queue', name };
+  if ([...name].length > MAX_QUEUE_NAME) {
+    warn({ code: 14213, message: `<Queue> name is over ${MAX_QUEUE_NAME} characters; ignored` });
+    return null;
+  }
+  let url = readText(el.attrs, 'url', null);
+  if (url !== null && !isTwimlUrl(url)) {
+    warn({ code: 14211, message: `<Queue url="${url}"> is not an http(s) or relative URL; bridging without it` });
+    url = null;
+  }
+  return { kind: 'Queue', name, url, method: readMethod(el.attrs, 'Queue', 14210, warn) };
 }
 
 const CHILD_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;

@@ -17,6 +17,7 @@ import {
   type Verb,
 } from './verbs.js';
 import { parseRecord } from './parse-record.js';
+import { parseEnqueue, parseLeave } from './parse-enqueue.js';
 import { readXml, type XmlElement } from './xml.js';
 
 /**
@@ -29,7 +30,7 @@ import { readXml, type XmlElement } from './xml.js';
  * - a break of TwiML's schema (an element that is not a TwiML verb, text directly under
  *   `<Response>`, a verb other than Say/Play/Pause inside `<Gather>`) → TwimlError 12200:
  *   the document is refused and none of it runs, as on Twilio;
- * - a real TwiML verb Switchboard does not run (`<Enqueue>`, `<Connect>`, …) → an
+ * - a real TwiML verb Switchboard does not run (`<Connect>`, `<Start>`, …) → an
  *   UnsupportedVerb: the verbs before it run, and reaching it ends the call with 12200;
  * - a bad attribute value → a warning with Twilio's code, and the attribute's default.
  * Names of elements and attributes are case-sensitive; unknown attributes are ignored.
@@ -79,10 +80,12 @@ const RUNNABLE: { [K in Runnable['kind']]: Parser<Extract<Runnable, { kind: K }>
   Gather: parseGather,
   Record: parseRecord,
   Dial: parseDial,
+  Enqueue: parseEnqueue,
+  Leave: parseLeave,
 };
 
 /** Real TwiML verbs Switchboard does not read at all yet: reaching one ends the call with 12200. */
-const NOT_RUN = ['Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo'];
+const NOT_RUN = ['Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo'];
 
 /** Elements TwiML allows only inside a verb: at the top they break the schema. */
 const NESTED_ONLY: Record<string, string> = {

@@ -7,7 +7,7 @@ import type { ConferenceEvent } from '../domain/conference.js';
  * Typed TwiML verbs, as produced by `parseTwiml`. Attribute names, defaults and limits follow
  * Twilio's TwiML docs (reference: twiml-voice.md §3). Times are in seconds, as written in TwiML.
  */
-export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb | DialVerb | UnsupportedVerb;
+export type Verb = SayVerb | PlayVerb | PauseVerb | RedirectVerb | HangupVerb | RejectVerb | GatherVerb | RecordVerb | DialVerb | EnqueueVerb | LeaveVerb | UnsupportedVerb;
 
 /** Verbs allowed inside `<Gather>` (error 13320 otherwise). */
 export type PromptVerb = SayVerb | PlayVerb | PauseVerb;
@@ -185,10 +185,13 @@ export interface DialSip extends DialTargetCommon {
   password: string | null;
 }
 
-/** `<Queue>`: parsed so that documents validate; not run yet (12200 when reached). */
+/** `<Queue url method>name</Queue>` in `<Dial>` (queues.md §4): take the queue's front caller. */
 export interface DialRoom {
   kind: 'Queue';
   name: string;
+  /** TwiML played to the dequeued caller before the bridge; may be relative. */
+  url: string | null;
+  method: HttpMethod;
 }
 
 /** `<Conference>` (conferences.md §2): the room name and this participant's and the room's attributes. */
@@ -229,4 +232,27 @@ export interface UnsupportedVerb {
   name: string;
   code: 12200 | 13000;
   message: string;
+}
+
+/**
+ * `<Enqueue>` (queues.md §2): puts the caller in the named queue of its account. `problem` is
+ * an `<Enqueue>` that cannot queue anyone (no name, a name too long, TaskRouter's
+ * `workflowSid`): it ends at once with `QueueResult=error` and that code in a Notification.
+ */
+export interface EnqueueVerb {
+  kind: 'Enqueue';
+  name: string;
+  action: string | null;
+  method: HttpMethod;
+  /** null: the built-in hold music; '': silence. May be relative. */
+  waitUrl: string | null;
+  waitUrlMethod: HttpMethod;
+  /** twilio-node's undocumented `maxQueueSize`: the size of a queue this verb creates (queues.md §2, unverified). */
+  maxQueueSize: number | null;
+  problem: { code: ErrorCode; message: string } | null;
+}
+
+/** `<Leave>` (queues.md §3): in a waitUrl document, takes the caller out of its queue. */
+export interface LeaveVerb {
+  kind: 'Leave';
 }

@@ -3,6 +3,7 @@ import type { MediaJoin } from '../ports/carrier.js';
 import { bridgeMedia } from '../ports/media-join.js';
 import type { DialTarget, DialVerb } from '../twiml/verbs.js';
 import { runConference } from './conference.js';
+import { runDialQueue } from './dial-queue.js';
 import { DialRecording } from './dial-recording.js';
 import { CallEnded, NEXT, type ChildCalls, type ChildCallRequest, type DialedCall, type SipOutcome, type VerbContext, type VerbOutcome } from './verb-context.js';
 
@@ -40,8 +41,8 @@ export async function runDial(verb: DialVerb, ctx: VerbContext): Promise<VerbOut
   if (!ctx.calls) return { type: 'error', code: 13201, message: 'Cannot Dial out from a Dial Call Segment: <Dial> in a noun\'s url document' };
   const conference = verb.nouns.find((noun) => noun.kind === 'Conference');
   if (conference) return runConference(verb, conference, ctx);
-  const room = verb.nouns.find((noun) => noun.kind === 'Queue');
-  if (room) return { type: 'error', code: 12200, message: `<Dial><${room.kind}> is not supported by Switchboard yet` };
+  const queue = verb.nouns.find((noun) => noun.kind === 'Queue');
+  if (queue) return runDialQueue(verb, queue, ctx);
   const targets = verb.nouns.filter((noun): noun is DialTarget => noun.kind === 'Number' || noun.kind === 'Client' || noun.kind === 'Sip');
   // Nothing left to dial (the parser warned why): the dial fails at once (docs/compatibility.md).
   if (targets.length === 0) {

@@ -1,5 +1,7 @@
 import type { Verb } from '../twiml/verbs.js';
 import { runDial } from './dial.js';
+import { runEnqueue } from './enqueue.js';
+import { runLeave } from './leave.js';
 import { runGather } from './gather.js';
 import { runHangup } from './hangup.js';
 import { PROMPT_VERBS } from './prompts.js';
@@ -24,6 +26,8 @@ export const VERBS: { [K in Verb['kind']]: { run: Runner<K>; answers: Answers } 
   Hangup: { run: runHangup, answers: 'answered' },
   Reject: { run: runReject, answers: 'none' },
   Dial: { run: runDial, answers: 'on-bridge' },
+  Enqueue: { run: runEnqueue, answers: 'answered' },
+  Leave: { run: runLeave, answers: 'none' },
   Unsupported: { run: runUnsupported, answers: 'none' },
 };
 

@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from './call-input.js';
 import type { ConferenceRooms } from './conference-rooms.js';
+import type { CallQueues } from './call-queues.js';
 import type { WaitDocumentEnd, WaitDocumentRequest } from './wait-request.js';
 
 export type { WaitDocumentEnd, WaitDocumentRequest };
@@ -38,6 +39,8 @@ export interface VerbContext {
   readonly calls: ChildCalls | null;
   /** The conference rooms (`<Dial><Conference>`); null where a call may not join one (a whisper document). */
   readonly conferences: ConferenceRooms | null;
+  /** The call queues (`<Enqueue>`, `<Dial><Queue>`); null where a call may not use them (a whisper or wait document). */
+  readonly queues: CallQueues | null;
   /** Runs a wait, hold or announcement document in place (conferences.md §2 wait music, queues.md §2.1), on `request.media` or the call's own media. */
   runWaitDocument(request: WaitDocumentRequest, signal: AbortSignal): Promise<WaitDocumentEnd>;
 }

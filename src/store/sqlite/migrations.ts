@@ -225,6 +225,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE phone_numbers ADD COLUMN sms_fallback_method TEXT NOT NULL DEFAULT 'POST';
     `,
   },
+  {
+    version: 6,
+    description: 'queues',
+    sql: `
+      -- Call queues (queues.md §5); members are live calls and are not stored.
+      CREATE TABLE queues (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid           TEXT NOT NULL UNIQUE,
+        account_sid   TEXT NOT NULL,
+        friendly_name TEXT NOT NULL,
+        max_size      INTEGER NOT NULL,
+        date_created  INTEGER NOT NULL,
+        date_updated  INTEGER NOT NULL,
+        UNIQUE (account_sid, friendly_name)
+      );
+      CREATE INDEX queues_account_seq ON queues (account_sid, seq);
+    `,
+  },
 ];
 
 /**

@@ -11,6 +11,8 @@ import { SqliteConferences } from './conference-queries.js';
 import { CallEventQueries } from './call-event-queries.js';
 import { SqliteMessages } from './message-queries.js';
 import type { MessageStore } from '../../ports/message-store.js';
+import { SqliteQueues } from './queue-queries.js';
+import type { QueueStore } from '../../ports/queue-store.js';
 import { applyMigrations } from './migrations.js';
 import {
   callbackParams, callParams, phoneNumberParams, recordingParams, rowToCall, rowToPhoneNumber, rowToRecording,
@@ -36,6 +38,7 @@ export class SqliteStore implements Store, CallEventStore {
   private readonly batch: WriteBatcher;
   private conferenceTables: SqliteConferences | null = null;
   private messageTables: SqliteMessages | null = null;
+  private queueTable: SqliteQueues | null = null;
 
   /** @param path a file path (its parent directory is created) or `':memory:'`. */
   constructor(readonly path: string) {
@@ -62,6 +65,12 @@ export class SqliteStore implements Store, CallEventStore {
     this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
     this.events ??= new CallEventQueries(this.db, this.batch);
     this.messageTables ??= new SqliteMessages(this.db, this.batch);
+    this.queueTable ??= new SqliteQueues(this.db);
+  }
+
+  get queues(): QueueStore {
+    if (this.queueTable) return this.queueTable;
+    throw new Error('SqliteStore: call migrate() before using the store');
   }
 
   get conferences(): ConferenceStore {
