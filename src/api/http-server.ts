@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { SimNetwork } from '../simnet/sim-network.js';
 import { registerSimRoutes } from './sim-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { Authenticator } from './auth.js';
 import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
@@ -74,6 +75,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
+  registerConsoleRoutes(app);
   return app;
 }
 

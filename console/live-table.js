@@ -1,0 +1,200 @@
+/**
+ * The live calls table, kept fast at 1,000 calls: one `<tr>` per call, keyed by CallSid, built
+ * once and then patched cell by cell. Feed events only record what changed (`pending`, one
+ * entry per call however many events it got); the DOM is touched once per animation frame.
+ * Child legs (`parent_call_sid`) sit under their parent, indented, as a tree.
+ */
+import { formatDuration, TERMINAL } from './dom.js';
+
+/**
+ * @typedef {Record<string, any>} CallJson the REST Call resource (calls-api.md)
+ * @typedef {{
+ *   call: CallJson, verb: string | null, tr: HTMLTableRowElement, startMs: number,
+ *   cells: { status: HTMLElement, direction: HTMLElement, from: HTMLElement, to: HTMLElement,
+ *            duration: HTMLElement, verb: HTMLElement, action: HTMLButtonElement },
+ *   children: Set<string>, parent: string | null,
+ * }} Row
+ * @typedef {{ call?: CallJson, verb?: string | null, verbEnded?: string }} Change
+ */
+
+const TEMPLATE = document.createElement('template');
+TEMPLATE.innerHTML =
+  '<tr class="call"><td class="sid"><a></a></td><td class="status"><span class="badge"></span></td>' +
+  '<td class="direction"></td><td class="from"></td><td class="to"></td><td class="duration"></td>' +
+  '<td class="verb"></td><td class="actions"><button type="button" class="danger small" data-action="end"></button></td></tr>';
+
+export class LiveCalls {
+  /**
+   * @param {HTMLTableSectionElement} tbody
+   * @param {{ onEnd: (call: CallJson) => void, onCount: (count: number) => void }} hooks
+   */
+  constructor(tbody, hooks) {
+    this.tbody = tbody;
+    this.hooks = hooks;
+    /** @type {Map<string, Row>} */
+    this.rows = new Map();
+    /** @type {Map<string, Change>} */
+    this.pending = new Map();
+    this.frame = 0;
+    this.timer = setInterval(() => this.tick(), 1000);
+    tbody.addEventListener('click', (event) => {
+      const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action="end"]');
+      const sid = button?.closest('tr')?.dataset.sid;
+      const row = sid ? this.rows.get(sid) : undefined;
+      if (row) hooks.onEnd(row.call);
+    });
+  }
+
+  /** Replaces the table with a snapshot (`/console/v1/live`), in one DOM insertion. @param {(CallJson & { verb: string | null })[]} calls */
+  load(calls) {
+    this.rows.clear();
+    this.pending.clear();
+    const fragment = document.createDocumentFragment();
+    const byCreation = [...calls].sort((a, b) => Date.parse(a.date_created) - Date.parse(b.date_created));
+    for (const call of byCreation) this.rows.set(call.sid, this.makeRow(call, call.verb ?? null));
+    for (const row of this.rows.values()) {
+      const parent = row.call.parent_call_sid && this.rows.get(row.call.parent_call_sid);
+      if (parent) {
+        row.parent = parent.call.sid;
+        parent.children.add(row.call.sid);
+      }
+    }
+    // Newest call first; each parent's legs right under it, oldest leg first.
+    const add = (/** @type {Row} */ row, /** @type {number} */ depth) => {
+      row.tr.style.setProperty('--depth', String(depth));
+      fragment.appendChild(row.tr);
+      for (const child of row.children) add(/** @type {Row} */ (this.rows.get(child)), depth + 1);
+    };
+    for (const row of [...this.rows.values()].reverse()) if (!row.parent) add(row, 0);
+    this.tbody.replaceChildren(fragment);
+    this.hooks.onCount(this.rows.size);
+  }
+
+  /** Takes a feed event; the table shows it on the next animation frame. @param {{ type: string, data: any }} event */
+  apply({ type, data }) {
+    const sid = data?.callSid;
+    if (typeof sid !== 'string') return;
+    const change = this.pending.get(sid) ?? {};
+    if (type === 'status') change.call = data.call;
+    else if (type === 'verb-started') {
+      change.verb = data.verb;
+      delete change.verbEnded;
+    } else if (type === 'verb-ended') change.verbEnded = data.verb;
+    else return;
+    this.pending.set(sid, change);
+    this.frame ||= requestAnimationFrame(() => this.flush());
+  }
+
+  /** Applies every pending change. */
+  flush() {
+    this.frame = 0;
+    const before = this.rows.size;
+    for (const [sid, change] of this.pending) {
+      const row = this.rows.get(sid);
+      const call = change.call ?? row?.call;
+      if (!call) continue; // a verb event of a call the table never saw live
+      if (TERMINAL.has(call.status)) {
+        if (row) this.remove(row);
+        continue;
+      }
+      let verb = row?.verb ?? null;
+      if ('verb' in change) verb = change.verb ?? null;
+      if (change.verbEnded !== undefined && verb === change.verbEnded) verb = null;
+      if (row) this.update(row, call, verb);
+      else this.insert(this.makeRow(call, verb));
+    }
+    this.pending.clear();
+    if (this.rows.size !== before) this.hooks.onCount(this.rows.size);
+  }
+
+  /** The durations of answered calls, once a second (the page's clock; no request). */
+  tick() {
+    const now = Date.now();
+    for (const row of this.rows.values()) {
+      if (row.call.status === 'in-progress') row.cells.duration.textContent = formatDuration((now - row.startMs) / 1000);
+    }
+  }
+
+  close() {
+    clearInterval(this.timer);
+    cancelAnimationFrame(this.frame);
+  }
+
+  /** @param {CallJson} call @param {string | null} verb @returns {Row} */
+  makeRow(call, verb) {
+    const tr = /** @type {HTMLTableRowElement} */ (/** @type {DocumentFragment} */ (TEMPLATE.content.cloneNode(true)).firstElementChild);
+    tr.dataset.sid = call.sid;
+    const link = /** @type {HTMLAnchorElement} */ (tr.cells[0].firstElementChild);
+    link.href = `#/calls/${call.sid}`;
+    link.textContent = call.sid;
+    const cells = {
+      status: /** @type {HTMLElement} */ (tr.cells[1].firstElementChild),
+      direction: tr.cells[2], from: tr.cells[3], to: tr.cells[4], duration: tr.cells[5], verb: tr.cells[6],
+      action: /** @type {HTMLButtonElement} */ (tr.cells[7].firstElementChild),
+    };
+    /** @type {Row} */
+    const row = { call: /** @type {CallJson} */ ({}), verb: null, tr, startMs: 0, cells, children: new Set(), parent: null };
+    this.update(row, call, verb);
+    return row;
+  }
+
+  /** Writes only the cells whose value changed. @param {Row} row @param {CallJson} call @param {string | null} verb */
+  update(row, call, verb) {
+    const old = row.call;
+    if (old.status !== call.status) {
+      row.cells.status.textContent = call.status;
+      row.cells.status.className = `badge status-${call.status}`;
+      row.cells.action.textContent = call.status === 'in-progress' ? 'Hang up' : 'Cancel';
+      row.tr.dataset.status = call.status;
+    }
+    if (old.direction !== call.direction) row.cells.direction.textContent = call.direction;
+    if (old.from_formatted !== call.from_formatted || old.from !== call.from) row.cells.from.textContent = call.from_formatted || call.from;
+    if (old.to_formatted !== call.to_formatted || old.to !== call.to) row.cells.to.textContent = call.to_formatted || call.to;
+    if (old.start_time !== call.start_time) row.startMs = call.start_time ? Date.parse(call.start_time) : 0;
+    if (call.status !== 'in-progress') row.cells.duration.textContent = '';
+    else if (old.status !== 'in-progress') row.cells.duration.textContent = formatDuration((Date.now() - row.startMs) / 1000);
+    if (row.verb !== verb || old.status !== call.status) row.cells.verb.textContent = verb ?? (call.status === 'in-progress' ? '' : '…');
+    row.call = call;
+    row.verb = verb;
+  }
+
+  /** Puts a new row in the tree: a leg after its parent's last leg, a new call first. @param {Row} row */
+  insert(row) {
+    this.rows.set(row.call.sid, row);
+    const parent = row.call.parent_call_sid ? this.rows.get(row.call.parent_call_sid) : undefined;
+    if (!parent) {
+      row.tr.style.setProperty('--depth', '0');
+      this.tbody.insertBefore(row.tr, this.tbody.firstChild);
+      return;
+    }
+    const after = this.lastOfSubtree(parent);
+    parent.children.add(row.call.sid);
+    row.parent = parent.call.sid;
+    row.tr.style.setProperty('--depth', String(Number(parent.tr.style.getPropertyValue('--depth') || 0) + 1));
+    after.tr.after(row.tr);
+  }
+
+  /** @param {Row} row @returns {Row} */
+  lastOfSubtree(row) {
+    let last = row;
+    for (const child of row.children) {
+      const childRow = this.rows.get(child);
+      if (childRow) last = this.lastOfSubtree(childRow);
+    }
+    return last;
+  }
+
+  /** An ended call leaves the table; its legs stay, one level up. @param {Row} row */
+  remove(row) {
+    this.rows.delete(row.call.sid);
+    row.tr.remove();
+    if (row.parent) this.rows.get(row.parent)?.children.delete(row.call.sid);
+    for (const child of row.children) {
+      const childRow = this.rows.get(child);
+      if (!childRow) continue;
+      childRow.parent = null;
+      const depth = Number(childRow.tr.style.getPropertyValue('--depth') || 1);
+      childRow.tr.style.setProperty('--depth', String(Math.max(0, depth - 1)));
+    }
+  }
+}
