@@ -23,7 +23,7 @@ export async function showCall(view, { api, report }, sid) {
   const showRecord = (/** @type {any} */ record) => {
     replace(summary,
       field('Status', statusBadge(record.status)), field('Direction', record.direction),
-      field('From', record.from_formatted || record.from), field('To', record.to_formatted || record.to),
+      field('From', record.from), field('To', record.to),
       field('Started', record.start_time ?? '—'), field('Ended', record.end_time ?? '—'),
       field('Duration', record.duration !== null && record.duration !== undefined ? `${record.duration} s` : '—'),
       record.parent_call_sid ? field('Parent', h('a', { href: `#/calls/${record.parent_call_sid}` }, record.parent_call_sid)) : null);

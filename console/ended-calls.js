@@ -53,8 +53,8 @@ function row(call) {
     h('td', { class: 'sid' }, h('a', { href: `#/calls/${call.sid}` }, call.sid)),
     h('td', {}, statusBadge(call.status)),
     h('td', {}, call.direction),
-    h('td', {}, call.from_formatted || call.from),
-    h('td', {}, call.to_formatted || call.to),
+    h('td', {}, call.from),
+    h('td', {}, call.to),
     h('td', {}, call.duration === null ? '' : `${call.duration} s`),
     h('td', {}, call.end_time ?? ''));
 }

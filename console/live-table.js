@@ -148,8 +148,8 @@ export class LiveCalls {
       row.tr.dataset.status = call.status;
     }
     if (old.direction !== call.direction) row.cells.direction.textContent = call.direction;
-    if (old.from_formatted !== call.from_formatted || old.from !== call.from) row.cells.from.textContent = call.from_formatted || call.from;
-    if (old.to_formatted !== call.to_formatted || old.to !== call.to) row.cells.to.textContent = call.to_formatted || call.to;
+    if (old.from !== call.from) row.cells.from.textContent = call.from;
+    if (old.to !== call.to) row.cells.to.textContent = call.to;
     if (old.start_time !== call.start_time) row.startMs = call.start_time ? Date.parse(call.start_time) : 0;
     if (call.status !== 'in-progress') row.cells.duration.textContent = '';
     else if (old.status !== 'in-progress') row.cells.duration.textContent = formatDuration((Date.now() - row.startMs) / 1000);

@@ -168,7 +168,7 @@ async function request(env: ProgramEnv, url: string, method: HttpMethod, params:
   const answeredAt = env.clock.now();
   env.events.emit('webhook-answered', {
     callSid, url, method, ok: result.ok, ms: answeredAt - sentAt, at: answeredAt,
-    ...(result.ok ? { body: result.body } : { status: result.status, errorCode: result.code, body: result.responseBody }),
+    ...(result.ok ? { status: result.status, body: result.body } : { status: result.status, errorCode: result.code, body: result.responseBody }),
   });
   if (signal.aborted) throw signal.reason;
   if (!result.ok) {

@@ -1,0 +1,102 @@
+/**
+ * The web console (issue 10, point 1) in real headless Chromium: what a developer sees and
+ * clicks, checked against what the REST API says. The REST side is driven by the official SDK.
+ */
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium, signIn } from './helpers/chromium.js';
+import { eventually, startHarness, type Harness } from './helpers/harness.js';
+
+const LONG_PAUSE = '<Response><Pause length="3600"/></Response>';
+
+describe('the web console', { skip: chromiumMissing }, () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    // Time ×0.1: the simulated phone answers 100 ms after the dial; a Pause of 3600 s lasts 6 min.
+    h = await startHarness({ timeScale: 0.1 });
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await signIn(page, h.server.url, h.server.accountSid, h.server.authToken);
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+  const row = (sid: string) => page.locator(`#live-calls tr[data-sid="${sid}"]`);
+
+  it('refuses a wrong auth token with a visible message and shows no calls', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${h.server.url}/console/`);
+      await other.fill('input[name=accountSid]', h.server.accountSid);
+      await other.fill('input[name=authToken]', '0'.repeat(32));
+      await other.click('#sign-in button[type=submit]');
+      const message = other.locator('#sign-in-error');
+      await message.filter({ hasText: 'refused' }).waitFor();
+      assert.match((await message.textContent())!, /AccountSid or AuthToken is incorrect/);
+      assert.equal(await other.locator('#app').isVisible(), false);
+      assert.equal(await other.locator('#live-calls tr').count(), 0);
+      assert.equal(await other.evaluate(() => sessionStorage.length), 0, 'refused credentials are not kept');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a call created with the SDK appears in the live table within a second', async () => {
+    const call = await h.client.calls.create({ to: '+14155550101', from: '+15005550006', twiml: LONG_PAUSE });
+    const created = performance.now();
+    await row(call.sid).waitFor({ timeout: 1000 });
+    assert.ok(performance.now() - created <= 1000);
+    await row(call.sid).locator('td.status', { hasText: 'in-progress' }).waitFor();
+    assert.equal(await row(call.sid).locator('td.to').textContent(), '+14155550101');
+    assert.equal(await row(call.sid).locator('td.direction').textContent(), 'outbound-api');
+    await h.client.calls(call.sid).update({ status: 'completed' });
+    await row(call.sid).waitFor({ state: 'detached' });
+  });
+
+  it('shows the verb running now, and the new one once the SDK redirects the call', async () => {
+    const call = await h.client.calls.create({ to: '+14155550102', from: '+15005550006', twiml: LONG_PAUSE });
+    await row(call.sid).locator('td.verb', { hasText: 'Pause' }).waitFor();
+    await h.client.calls(call.sid).update({ twiml: '<Response><Gather input="dtmf" timeout="3600"/></Response>' });
+    await row(call.sid).locator('td.verb', { hasText: 'Gather' }).waitFor();
+    assert.equal(await row(call.sid).locator('td.verb').textContent(), 'Gather');
+    await h.client.calls(call.sid).update({ status: 'completed' });
+  });
+
+  it('the hang-up button ends the call, and the REST record says so', async () => {
+    const call = await h.client.calls.create({ to: '+14155550103', from: '+15005550006', twiml: LONG_PAUSE });
+    const button = row(call.sid).locator('button[data-action=end]', { hasText: 'Hang up' });
+    await button.click();
+    await row(call.sid).waitFor({ state: 'detached' });
+    const ended = await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status === 'completed');
+    assert.equal(ended.status, 'completed');
+    assert.ok(ended.endTime instanceof Date);
+  });
+
+  it("the call's timeline lists the webhook with its parameters and the TwiML it got back", async () => {
+    h.app.route('/console-voice', '<Response><Say>Welcome to the console</Say><Pause length="3600"/></Response>');
+    const call = await h.client.calls.create({ to: '+14155550104', from: '+15005550006', url: `${h.app.url}/console-voice` });
+    await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+    const webhook = page.locator('.timeline .webhook', { hasText: `${h.app.url}/console-voice` });
+    await webhook.locator('pre.body').waitFor();
+    assert.match((await webhook.locator('code').first().textContent())!, /^POST http:\/\/127\.0\.0\.1:\d+\/console-voice$/);
+    const params = Object.fromEntries(
+      await webhook.locator('table.kv tr').evaluateAll((rows) => rows.map((r) => [r.querySelector('th')!.textContent, r.querySelector('td')!.textContent])),
+    );
+    assert.equal(params.CallSid, call.sid);
+    assert.equal(params.To, '+14155550104');
+    assert.equal(params.From, '+15005550006');
+    assert.equal(params.Direction, 'outbound-api');
+    assert.match((await webhook.locator('.answer').textContent())!, /answered 200 in \d+ ms/);
+    assert.equal(await webhook.locator('pre.body').textContent(), '<Response><Say>Welcome to the console</Say><Pause length="3600"/></Response>');
+    // The verbs the TwiML ran, and what the simulated phone heard, are on the same timeline.
+    await page.locator('.timeline .verb', { hasText: '<Pause> started' }).waitFor();
+    await page.locator('.timeline .heard', { hasText: 'Welcome to the console' }).waitFor();
+    await h.client.calls(call.sid).update({ status: 'completed' });
+    await page.locator('.call-summary .badge', { hasText: 'completed' }).waitFor();
+  });
+});
