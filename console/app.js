@@ -40,6 +40,7 @@ async function follow(api, live) {
   const snapshot = await api.live();
   performance.mark('console:live-loaded');
   live.load(snapshot.calls);
+  performance.mark('console:live-built');
   // The frame after the rows went in, once style, layout and paint have run.
   requestAnimationFrame(() => setTimeout(() => {
     performance.mark('console:live-rendered');

@@ -70,7 +70,7 @@ export function openFeed(api, options) {
 /**
  * Parses an event stream (HTML §9.2.6): `field: value` lines, a blank line dispatches, lines
  * starting with `:` are comments (the keep-alives), several `data:` lines join with `\n`.
- * @param {ReadableStream<Uint8Array>} body
+ * @param {ReadableStream<any>} body
  * @param {(event: FeedEvent) => void} dispatch
  */
 export async function readEvents(body, dispatch) {
