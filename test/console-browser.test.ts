@@ -99,4 +99,63 @@ describe('the web console', { skip: chromiumMissing }, () => {
     await h.client.calls(call.sid).update({ status: 'completed' });
     await page.locator('.call-summary .badge', { hasText: 'completed' }).waitFor();
   });
+
+  it('the TwiML editor shows what is wrong before sending, and sends a valid document that the call then runs', async () => {
+    const call = await h.client.calls.create({ to: '+14155550105', from: '+15005550006', twiml: LONG_PAUSE });
+    await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+    const editor = page.locator('textarea[name=twiml]');
+    const send = page.locator('button', { hasText: 'Send TwiML' });
+    await editor.fill('<Response><Say>unclosed</Response>');
+    await page.locator('.problems li', { hasText: 'Not well-formed XML' }).waitFor();
+    assert.equal(await send.isDisabled(), true);
+    await editor.fill('<Response><Speak>hi</Speak></Response>');
+    await page.locator('.problems li', { hasText: '<Speak> is not a TwiML verb.' }).waitFor();
+    assert.equal(await send.isDisabled(), true);
+    await editor.fill('<Response><Say>Sent from the editor</Say><Pause length="3600"/></Response>');
+    assert.equal(await page.locator('.problems li').count(), 0);
+    await send.click();
+    await page.locator('.timeline .heard', { hasText: 'Sent from the editor' }).waitFor();
+    await h.client.calls(call.sid).update({ status: 'completed' });
+  });
+
+  it("the far end's keys pressed in the console reach the app's Gather action", async () => {
+    h.app.route('/menu', '<Response><Gather numDigits="2" action="/chosen" timeout="3600"><Say>Pick two</Say></Gather></Response>');
+    h.app.route('/chosen', LONG_PAUSE);
+    const call = await h.client.calls.create({ to: '+14155550106', from: '+15005550006', url: `${h.app.url}/menu` });
+    await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+    await page.locator('.timeline .verb', { hasText: '<Gather> started' }).waitFor();
+    await page.fill('input[name=digits]', '42');
+    await page.locator('.far-end button', { hasText: 'Press' }).click();
+    const chosen = await h.app.waitFor('/chosen', (r) => r.params.CallSid === call.sid);
+    assert.equal(chosen.params.Digits, '42');
+    await h.client.calls(call.sid).update({ status: 'completed' });
+  });
+
+  it('a number added and edited in the console is what the REST API lists, and a simulated call to it runs its VoiceUrl', async () => {
+    h.app.route('/inbound', '<Response><Say>Inbound through the console</Say><Pause length="3600"/></Response>');
+    await page.goto(`${h.server.url}/console/#/numbers`);
+    await page.fill('input[name=PhoneNumber]', '+14155550177');
+    await page.click('form.filters button[type=submit]');
+    const numberRow = page.locator('table.numbers tr', { hasText: '+14155550177' });
+    await numberRow.waitFor();
+    await numberRow.locator('input[name=VoiceUrl]').fill(`${h.app.url}/inbound`);
+    await numberRow.locator('input[name=FriendlyName]').fill('Console line');
+    await numberRow.locator('button', { hasText: 'Save' }).click();
+    await page.locator('#messages .ok', { hasText: 'Saving +14155550177: done' }).waitFor();
+    const [listed] = await h.client.incomingPhoneNumbers.list({ phoneNumber: '+14155550177' });
+    assert.equal(listed?.voiceUrl, `${h.app.url}/inbound`);
+    assert.equal(listed?.friendlyName, 'Console line');
+
+    await page.goto(`${h.server.url}/console/#/simulate`);
+    await page.selectOption('select[name=to]', '+14155550177');
+    await page.fill('input[name=from]', '+15005550011');
+    await page.locator('button', { hasText: 'Call' }).click();
+    await page.waitForURL(/#\/calls\/CA[0-9a-f]{32}$/);
+    const sid = page.url().split('/').pop()!;
+    await page.locator('.timeline .heard', { hasText: 'Inbound through the console' }).waitFor();
+    const inbound = await h.client.calls(sid).fetch();
+    assert.equal(inbound.direction, 'inbound');
+    assert.equal(inbound.from, '+15005550011');
+    await h.client.calls(sid).update({ status: 'completed' });
+  });
 });
