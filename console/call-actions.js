@@ -69,8 +69,9 @@ export function callActions(api, sid, { simulated, report }) {
         h('div', { class: 'row' }, button('Hang up as the far end', 'danger', 'Far-end hang-up', () => api.farEndHangup(sid))))
     : null;
 
+  const endedNote = h('p', { class: 'muted', hidden: true }, 'The call has ended: nothing more can be done to it.');
   const element = h('section', { class: 'actions-panel' },
-    h('h3', {}, 'Actions'),
+    h('h3', {}, 'Actions'), endedNote,
     h('fieldset', {}, h('legend', {}, 'Redirect to a URL'), h('div', { class: 'row' }, url, method, redirectUrl)),
     h('fieldset', {}, h('legend', {}, 'Redirect to TwiML'), editor, problems, h('div', { class: 'row' }, sendTwiml)),
     h('fieldset', {}, h('legend', {}, 'End the call'), h('div', { class: 'row' }, hangup, cancel)),
@@ -78,9 +79,8 @@ export function callActions(api, sid, { simulated, report }) {
 
   const setStatus = (/** @type {string} */ status) => {
     const ended = TERMINAL.has(status);
-    element.classList.toggle('ended', ended);
-    for (const control of element.querySelectorAll('button, input, select, textarea')) /** @type {HTMLInputElement} */ (control).disabled = ended;
-    if (!ended) validate();
+    for (const set of element.querySelectorAll('fieldset')) set.hidden = ended;
+    endedNote.hidden = !ended;
     hangup.hidden = status !== 'in-progress';
     cancel.hidden = status !== 'queued' && status !== 'ringing';
   };

@@ -49,6 +49,7 @@ export async function showCall(view, { api, report }, sid) {
   const refreshRecordings = refresher(async () => timeline.setRecordings((await api.recordings(sid)).recordings));
   const refreshLegs = refresher(async () => {
     const children = (await api.listCalls({ ParentCallSid: sid, PageSize: '50' })).calls;
+    if (children.length === 0) return replace(legs, h('li', { class: 'muted' }, 'none'));
     replace(legs, children.map((/** @type {any} */ c) => h('li', {}, h('a', { href: `#/calls/${c.sid}` }, c.sid), ' ', statusBadge(c.status), ` to ${c.to}`)));
   });
 

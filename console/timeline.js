@@ -139,10 +139,10 @@ const code = (text) => h('code', {}, text);
 function webhookAnswer(data) {
   const outcome = data.ok
     ? `answered ${data.status} in ${Math.round(data.ms)} ms`
-    : `failed${data.status ? ` with HTTP ${data.status}` : ''}${data.errorCode ? `, error ${data.errorCode}` : ''} after ${Math.round(data.ms)} ms`;
+    : `failed${data.status ? ` with HTTP ${data.status}` : ''} after ${Math.round(data.ms)} ms`;
   return h('div', { class: `answer ${data.ok ? 'ok' : 'failed'}` },
     h('span', {}, outcome),
-    data.errorCode ? [' ', errorLink(data.errorCode)] : null,
+    data.errorCode ? [': error ', errorLink(data.errorCode)] : null,
     data.body ? h('pre', { class: 'body' }, data.body) : null);
 }
 
