@@ -158,4 +158,37 @@ describe('the web console', { skip: chromiumMissing }, () => {
     assert.equal(inbound.from, '+15005550011');
     await h.client.calls(sid).update({ status: 'completed' });
   });
+
+  it("a notification's code links to its row in the error table", async () => {
+    const call = await h.client.calls.create({ to: '+14155550107', from: '+15005550006', url: 'http://127.0.0.1:9/unreachable' });
+    await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+    const notice = page.locator('.timeline .notification.error', { hasText: '11205' });
+    await notice.waitFor();
+    await notice.locator('a.error-code').click();
+    const row = page.locator('tr#error-11205.highlight');
+    await row.waitFor();
+    assert.match((await row.textContent())!, /Connection to the app refused/);
+  });
+
+  it("a recording on the timeline plays from the REST recording's media", async () => {
+    h.app.route('/recorded', LONG_PAUSE);
+    // Silence kept as it is (no trim), two seconds of it.
+    const record = `<Response><Record maxLength="2" timeout="60" trim="do-not-trim" playBeep="false" action="${h.app.url}/recorded"/></Response>`;
+    const call = await h.client.calls.create({ to: '+14155550108', from: '+15005550006', twiml: record });
+    await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+    await page.locator('.timeline .verb', { hasText: '<Record> ended' }).waitFor({ timeout: 10_000 });
+    const audio = page.locator('.timeline .recording audio');
+    await audio.waitFor();
+    await page.waitForFunction(() => document.querySelector<HTMLAudioElement>('.timeline .recording audio')?.src.startsWith('blob:'));
+    const seconds = await audio.evaluate((el: HTMLAudioElement) => new Promise<number>((resolve, reject) => {
+      el.onloadedmetadata = () => resolve(el.duration);
+      el.onerror = () => reject(new Error(`the audio element could not load ${el.src}`));
+      el.preload = 'metadata';
+      el.load();
+    }));
+    const [recording] = await h.client.recordings.list({ callSid: call.sid });
+    assert.ok(recording, 'the call has a recording');
+    assert.ok(Math.abs(seconds - Number(recording.duration)) <= 1, `the player holds ${seconds} s, the recording ${recording.duration} s`);
+    await h.client.calls(call.sid).update({ status: 'completed' });
+  });
 });
