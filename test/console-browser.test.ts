@@ -191,4 +191,19 @@ describe('the web console', { skip: chromiumMissing }, () => {
     assert.ok(Math.abs(seconds - Number(recording.duration)) <= 1, `the player holds ${seconds} s, the recording ${recording.duration} s`);
     await h.client.calls(call.sid).update({ status: 'completed' });
   });
+
+  it("a <Dial>'s child leg sits right under its parent in the live table, one level in", async () => {
+    await page.goto(`${h.server.url}/console/#/live`);
+    const call = await h.client.calls.create({ to: '+14155550109', from: '+15005550006', twiml: '<Response><Dial><Number>+14155550199</Number></Dial></Response>' });
+    await row(call.sid).locator('td.verb', { hasText: 'Dial' }).waitFor();
+    const child = page.locator(`#live-calls tr[data-sid="${call.sid}"] + tr`);
+    await child.locator('td.status', { hasText: 'in-progress' }).waitFor();
+    const childSid = (await child.getAttribute('data-sid'))!;
+    const [listed] = await h.client.calls.list({ parentCallSid: call.sid });
+    assert.equal(childSid, listed?.sid);
+    assert.equal(await child.locator('td.direction').textContent(), 'outbound-dial');
+    assert.equal(await child.evaluate((tr: HTMLElement) => tr.style.getPropertyValue('--depth')), '1');
+    await h.client.calls(call.sid).update({ status: 'completed' });
+    await row(childSid).waitFor({ state: 'detached' });
+  });
 });
