@@ -72,7 +72,7 @@ export async function benchConsole(): Promise<void> {
       w.longest = 0;
       new PerformanceObserver((list) => { for (const e of list.getEntries()) w.longest = Math.max(w.longest, e.duration); }).observe({ type: 'longtask' });
     });
-    const shown = page.waitForFunction((n) => [...document.querySelectorAll('#live-calls td.verb')].filter((td) => td.textContent === 'Gather').length === n, CALLS, { timeout: 60_000, polling: 'raf' })
+    const shown = page.waitForFunction((n) => [...document.querySelectorAll('#live-calls .verb')].filter((td) => td.textContent === 'Gather').length === n, CALLS, { timeout: 60_000, polling: 'raf' })
       .then(() => page.evaluate(() => Date.now()));
     const pool = new Pool(sb.url, { connections: 16 });
     let lastResponse = 0;
@@ -121,6 +121,6 @@ async function renderTiming(page: Page): Promise<{ render: number; loaded: numbe
     const requested = performance.getEntriesByName('console:live-requested')[0]!;
     const loaded = performance.getEntriesByName('console:live-loaded')[0]!;
     const built = performance.getEntriesByName('console:live-built')[0]!;
-    return { render: measure.duration, loaded: loaded.startTime - requested.startTime, built: built.startTime - loaded.startTime, rows: document.querySelectorAll('#live-calls tr').length };
+    return { render: measure.duration, loaded: loaded.startTime - requested.startTime, built: built.startTime - loaded.startTime, rows: document.querySelectorAll('#live-calls .call').length };
   });
 }

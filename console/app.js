@@ -66,7 +66,7 @@ async function follow(api, live) {
 /** @param {string} accountSid @param {string} authToken */
 async function signIn(accountSid, authToken) {
   const api = new Api(accountSid, authToken);
-  const live = new LiveCalls(/** @type {HTMLTableSectionElement} */ ($('live-calls')), {
+  const live = new LiveCalls($('live-calls'), {
     onCount: (count) => { $('live-count').textContent = String(count); },
     onEnd: (call) => {
       const status = call.status === 'in-progress' ? 'completed' : 'canceled';

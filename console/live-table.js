@@ -1,6 +1,6 @@
 /**
  * The live calls table, kept fast at 1,000 calls: one `<tr>` per call, keyed by CallSid, built
- * once and then patched cell by cell. Feed events only record what changed (`pending`, one
+ * once and then patched cell by cell (grid rows, so rows off screen cost no layout or paint). Feed events only record what changed (`pending`, one
  * entry per call however many events it got); the DOM is touched once per animation frame.
  * Child legs (`parent_call_sid`) sit under their parent, indented, as a tree.
  */
@@ -9,23 +9,24 @@ import { formatDuration, TERMINAL } from './dom.js';
 /**
  * @typedef {Record<string, any>} CallJson the REST Call resource (calls-api.md)
  * @typedef {{
- *   call: CallJson, verb: string | null, tr: HTMLTableRowElement, startMs: number,
+ *   call: CallJson, verb: string | null, tr: HTMLElement, startMs: number,
  *   cells: { status: HTMLElement, direction: HTMLElement, from: HTMLElement, to: HTMLElement,
  *            duration: HTMLElement, verb: HTMLElement, action: HTMLButtonElement },
- *   children: Set<string>, parent: string | null,
+ *   children: Set<string>, parent: string | null, bridged: boolean,
  * }} Row
- * @typedef {{ call?: CallJson, verb?: string | null, verbEnded?: string }} Change
+ * @typedef {{ call?: CallJson, verb?: string | null, verbEnded?: string, bridged?: boolean }} Change
  */
 
 const TEMPLATE = document.createElement('template');
 TEMPLATE.innerHTML =
-  '<tr class="call"><td class="sid"><a></a></td><td class="status"><span class="badge"></span></td>' +
-  '<td class="direction"></td><td class="from"></td><td class="to"></td><td class="duration"></td>' +
-  '<td class="verb"></td><td class="actions"><button type="button" class="danger small" data-action="end"></button></td></tr>';
+  '<div class="call" role="row"><span class="sid" role="cell"><a></a></span><span class="status" role="cell"><span class="badge"></span></span>' +
+  '<span class="direction" role="cell"></span><span class="from" role="cell"></span><span class="to" role="cell"></span>' +
+  '<span class="duration" role="cell"></span><span class="verb" role="cell"></span>' +
+  '<span class="actions" role="cell"><button type="button" class="danger small" data-action="end"></button></span></div>';
 
 export class LiveCalls {
   /**
-   * @param {HTMLTableSectionElement} tbody
+   * @param {HTMLElement} tbody
    * @param {{ onEnd: (call: CallJson) => void, onCount: (count: number) => void }} hooks
    */
   constructor(tbody, hooks) {
@@ -39,7 +40,7 @@ export class LiveCalls {
     this.timer = setInterval(() => this.tick(), 1000);
     tbody.addEventListener('click', (event) => {
       const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action="end"]');
-      const sid = button?.closest('tr')?.dataset.sid;
+      const sid = /** @type {HTMLElement | null | undefined} */ (button?.closest('.call'))?.dataset.sid;
       const row = sid ? this.rows.get(sid) : undefined;
       if (row) hooks.onEnd(row.call);
     });
@@ -80,6 +81,7 @@ export class LiveCalls {
       change.verb = data.verb;
       delete change.verbEnded;
     } else if (type === 'verb-ended') change.verbEnded = data.verb;
+    else if (type === 'bridge') change.bridged = Boolean(data.joined);
     else return;
     this.pending.set(sid, change);
     this.frame ||= requestAnimationFrame(() => this.flush());
@@ -100,8 +102,10 @@ export class LiveCalls {
       let verb = row?.verb ?? null;
       if ('verb' in change) verb = change.verb ?? null;
       if (change.verbEnded !== undefined && verb === change.verbEnded) verb = null;
-      if (row) this.update(row, call, verb);
-      else this.insert(this.makeRow(call, verb));
+      const target = row ?? this.makeRow(call, verb);
+      if (change.bridged !== undefined) target.bridged = change.bridged;
+      this.update(target, call, verb);
+      if (!row) this.insert(target);
     }
     this.pending.clear();
     if (this.rows.size !== before) this.hooks.onCount(this.rows.size);
@@ -122,18 +126,19 @@ export class LiveCalls {
 
   /** @param {CallJson} call @param {string | null} verb @returns {Row} */
   makeRow(call, verb) {
-    const tr = /** @type {HTMLTableRowElement} */ (/** @type {DocumentFragment} */ (TEMPLATE.content.cloneNode(true)).firstElementChild);
+    const tr = /** @type {HTMLElement} */ (/** @type {DocumentFragment} */ (TEMPLATE.content.cloneNode(true)).firstElementChild);
     tr.dataset.sid = call.sid;
-    const link = /** @type {HTMLAnchorElement} */ (tr.cells[0].firstElementChild);
+    const cell = (/** @type {number} */ i) => /** @type {HTMLElement} */ (tr.children[i]);
+    const link = /** @type {HTMLAnchorElement} */ (cell(0).firstElementChild);
     link.href = `#/calls/${call.sid}`;
     link.textContent = call.sid;
     const cells = {
-      status: /** @type {HTMLElement} */ (tr.cells[1].firstElementChild),
-      direction: tr.cells[2], from: tr.cells[3], to: tr.cells[4], duration: tr.cells[5], verb: tr.cells[6],
-      action: /** @type {HTMLButtonElement} */ (tr.cells[7].firstElementChild),
+      status: /** @type {HTMLElement} */ (cell(1).firstElementChild),
+      direction: cell(2), from: cell(3), to: cell(4), duration: cell(5), verb: cell(6),
+      action: /** @type {HTMLButtonElement} */ (cell(7).firstElementChild),
     };
     /** @type {Row} */
-    const row = { call: /** @type {CallJson} */ ({}), verb: null, tr, startMs: 0, cells, children: new Set(), parent: null };
+    const row = { call: /** @type {CallJson} */ ({}), verb: null, tr, startMs: 0, cells, children: new Set(), parent: null, bridged: false };
     this.update(row, call, verb);
     return row;
   }
@@ -153,7 +158,9 @@ export class LiveCalls {
     if (old.start_time !== call.start_time) row.startMs = call.start_time ? Date.parse(call.start_time) : 0;
     if (call.status !== 'in-progress') row.cells.duration.textContent = '';
     else if (old.status !== 'in-progress') row.cells.duration.textContent = formatDuration((Date.now() - row.startMs) / 1000);
-    if (row.verb !== verb || old.status !== call.status) row.cells.verb.textContent = verb ?? (call.status === 'in-progress' ? '' : '…');
+    // A leg that runs no TwiML of its own (a <Dial>'s child) shows that it is bridged instead.
+    const shown = verb ?? (call.status !== 'in-progress' ? '…' : row.bridged ? 'bridged' : '');
+    if (row.cells.verb.textContent !== shown) row.cells.verb.textContent = shown;
     row.call = call;
     row.verb = verb;
   }

@@ -26,7 +26,7 @@ describe('the web console', { skip: chromiumMissing }, () => {
     await browser?.close();
     await h?.close();
   });
-  const row = (sid: string) => page.locator(`#live-calls tr[data-sid="${sid}"]`);
+  const row = (sid: string) => page.locator(`#live-calls [data-sid="${sid}"]`);
 
   it('refuses a wrong auth token with a visible message and shows no calls', async () => {
     const other = await browser.newPage();
@@ -39,7 +39,7 @@ describe('the web console', { skip: chromiumMissing }, () => {
       await message.filter({ hasText: 'refused' }).waitFor();
       assert.match((await message.textContent())!, /AccountSid or AuthToken is incorrect/);
       assert.equal(await other.locator('#app').isVisible(), false);
-      assert.equal(await other.locator('#live-calls tr').count(), 0);
+      assert.equal(await other.locator('#live-calls .call').count(), 0);
       assert.equal(await other.evaluate(() => sessionStorage.length), 0, 'refused credentials are not kept');
     } finally {
       await other.close();
@@ -51,19 +51,19 @@ describe('the web console', { skip: chromiumMissing }, () => {
     const created = performance.now();
     await row(call.sid).waitFor({ timeout: 1000 });
     assert.ok(performance.now() - created <= 1000);
-    await row(call.sid).locator('td.status', { hasText: 'in-progress' }).waitFor();
-    assert.equal(await row(call.sid).locator('td.to').textContent(), '+14155550101');
-    assert.equal(await row(call.sid).locator('td.direction').textContent(), 'outbound-api');
+    await row(call.sid).locator('.status', { hasText: 'in-progress' }).waitFor();
+    assert.equal(await row(call.sid).locator('.to').textContent(), '+14155550101');
+    assert.equal(await row(call.sid).locator('.direction').textContent(), 'outbound-api');
     await h.client.calls(call.sid).update({ status: 'completed' });
     await row(call.sid).waitFor({ state: 'detached' });
   });
 
   it('shows the verb running now, and the new one once the SDK redirects the call', async () => {
     const call = await h.client.calls.create({ to: '+14155550102', from: '+15005550006', twiml: LONG_PAUSE });
-    await row(call.sid).locator('td.verb', { hasText: 'Pause' }).waitFor();
+    await row(call.sid).locator('.verb', { hasText: 'Pause' }).waitFor();
     await h.client.calls(call.sid).update({ twiml: '<Response><Gather input="dtmf" timeout="3600"/></Response>' });
-    await row(call.sid).locator('td.verb', { hasText: 'Gather' }).waitFor();
-    assert.equal(await row(call.sid).locator('td.verb').textContent(), 'Gather');
+    await row(call.sid).locator('.verb', { hasText: 'Gather' }).waitFor();
+    assert.equal(await row(call.sid).locator('.verb').textContent(), 'Gather');
     await h.client.calls(call.sid).update({ status: 'completed' });
   });
 
@@ -195,14 +195,15 @@ describe('the web console', { skip: chromiumMissing }, () => {
   it("a <Dial>'s child leg sits right under its parent in the live table, one level in", async () => {
     await page.goto(`${h.server.url}/console/#/live`);
     const call = await h.client.calls.create({ to: '+14155550109', from: '+15005550006', twiml: '<Response><Dial><Number>+14155550199</Number></Dial></Response>' });
-    await row(call.sid).locator('td.verb', { hasText: 'Dial' }).waitFor();
-    const child = page.locator(`#live-calls tr[data-sid="${call.sid}"] + tr`);
-    await child.locator('td.status', { hasText: 'in-progress' }).waitFor();
+    await row(call.sid).locator('.verb', { hasText: 'Dial' }).waitFor();
+    const child = page.locator(`#live-calls [data-sid="${call.sid}"] + .call`);
+    await child.locator('.status', { hasText: 'in-progress' }).waitFor();
     const childSid = (await child.getAttribute('data-sid'))!;
     const [listed] = await h.client.calls.list({ parentCallSid: call.sid });
     assert.equal(childSid, listed?.sid);
-    assert.equal(await child.locator('td.direction').textContent(), 'outbound-dial');
-    assert.equal(await child.evaluate((tr: HTMLElement) => tr.style.getPropertyValue('--depth')), '1');
+    assert.equal(await child.locator('.direction').textContent(), 'outbound-dial');
+    assert.equal(await child.evaluate((el: HTMLElement) => el.style.getPropertyValue('--depth')), '1');
+    await child.locator('.verb', { hasText: 'bridged' }).waitFor();
     await h.client.calls(call.sid).update({ status: 'completed' });
     await row(childSid).waitFor({ state: 'detached' });
   });
