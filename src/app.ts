@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createHttpServer } from './api/http-server.js';
+import type { FeedOptions } from './api/console-feed-routes.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
 import { CallService } from './calls/call-service.js';
@@ -43,6 +44,8 @@ export interface SwitchboardOptions {
   tts?: Tts;
   /** Enables the SIP/RTP edge (off by default: the simulated network needs nothing but Node). */
   sip?: SipOptions;
+  /** Tuning of the console's live event feed (history kept for resume, per-client buffer, keep-alive). */
+  feed?: FeedOptions;
 }
 
 export interface SipOptions {
@@ -123,7 +126,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
+    events, feed: options.feed,
+  });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;

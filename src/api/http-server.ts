@@ -15,6 +15,8 @@ import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
+import type { CallEvents } from '../ports/call-events.js';
+import { registerConsoleFeedRoutes, type FeedOptions } from './console-feed-routes.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -24,6 +26,9 @@ export interface HttpServerDeps {
   tokens: AccountTokens;
   recordings: Recordings;
   logger: FastifyBaseLogger | false;
+  /** The call events hub the console's live feed reads. */
+  events: CallEvents;
+  feed?: FeedOptions;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
 }
@@ -57,7 +62,8 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
       status,
       ...(twilio?.detail && { detail: twilio.detail }),
     };
-    if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
+    // The console shows its own sign-in form: no challenge, so the browser opens no dialog.
+    if (status === 401 && !request.url.startsWith('/console/')) reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
     sendError(request.url, reply.code(status), body);
   });
   app.setNotFoundHandler(async (request) => {
@@ -75,6 +81,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
+  registerConsoleFeedRoutes(app, auth, deps.calls, deps.events, deps.feed);
   registerConsoleRoutes(app);
   return app;
 }

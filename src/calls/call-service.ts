@@ -57,6 +57,21 @@ export class CallService {
     return this.live.size;
   }
 
+  /** The account's live calls as they are now, oldest first (the console's `/console/v1/live`). */
+  liveCalls(accountSid: string): CallRecord[] {
+    const calls: CallRecord[] = [];
+    for (const session of this.live.values()) {
+      const call = session.snapshot();
+      if (call.accountSid === accountSid) calls.push(call);
+    }
+    return calls;
+  }
+
+  /** The account of a live call, or undefined once it has ended. */
+  liveAccountOf(sid: string): string | undefined {
+    return this.live.get(sid)?.snapshot().accountSid;
+  }
+
   /** `POST /Calls.json`: the call is stored before this resolves (and so before the 201). */
   async create(accountSid: string, params: NewCallRequest): Promise<CallRecord> {
     const now = this.deps.clock.now();
