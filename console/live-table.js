@@ -52,7 +52,12 @@ export class LiveCalls {
     this.pending.clear();
     const fragment = document.createDocumentFragment();
     const byCreation = [...calls].sort((a, b) => Date.parse(a.date_created) - Date.parse(b.date_created));
-    for (const call of byCreation) this.rows.set(call.sid, this.makeRow(call, call.verb ?? null));
+    for (const call of byCreation) {
+      // The snapshot carries no bridges: an answered <Dial> leg running no TwiML of its own is
+      // bridged to its parent (a screening `url` document would show as its verb).
+      const row = this.makeRow(call, call.verb ?? null, Boolean(call.parent_call_sid) && call.status === 'in-progress');
+      this.rows.set(call.sid, row);
+    }
     for (const row of this.rows.values()) {
       const parent = row.call.parent_call_sid && this.rows.get(row.call.parent_call_sid);
       if (parent) {
@@ -124,8 +129,8 @@ export class LiveCalls {
     cancelAnimationFrame(this.frame);
   }
 
-  /** @param {CallJson} call @param {string | null} verb @returns {Row} */
-  makeRow(call, verb) {
+  /** @param {CallJson} call @param {string | null} verb @param {boolean} [bridged] @returns {Row} */
+  makeRow(call, verb, bridged = false) {
     const tr = /** @type {HTMLElement} */ (/** @type {DocumentFragment} */ (TEMPLATE.content.cloneNode(true)).firstElementChild);
     tr.dataset.sid = call.sid;
     const cell = (/** @type {number} */ i) => /** @type {HTMLElement} */ (tr.children[i]);
@@ -138,7 +143,7 @@ export class LiveCalls {
       action: /** @type {HTMLButtonElement} */ (cell(7).firstElementChild),
     };
     /** @type {Row} */
-    const row = { call: /** @type {CallJson} */ ({}), verb: null, tr, startMs: 0, cells, children: new Set(), parent: null, bridged: false };
+    const row = { call: /** @type {CallJson} */ ({}), verb: null, tr, startMs: 0, cells, children: new Set(), parent: null, bridged };
     this.update(row, call, verb);
     return row;
   }

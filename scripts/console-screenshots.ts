@@ -17,7 +17,7 @@ import { launchChromium, signIn } from '../test/helpers/chromium.js';
 const VOICE = `<Response><Say>Thanks for calling Acme. This call may be recorded.</Say>
 <Gather numDigits="1" action="/menu" timeout="600"><Say>Press 1 for sales or 2 for support.</Say></Gather></Response>`;
 const MENU = '<Response><Say>Connecting you to sales.</Say><Dial timeout="30"><Number>+14155550199</Number></Dial></Response>';
-const HOLD = '<Response><Play loop="0">http://127.0.0.1:1/hold-music.wav</Play></Response>';
+const HOLD = '<Response><Say loop="0">All our agents are busy. Please hold.</Say></Response>';
 
 /** A TwiML app on node:http answering /voice, /menu and /hold. */
 async function startApp(): Promise<{ url: string; server: Server }> {
@@ -78,9 +78,8 @@ export async function takeScreenshots(sb: Switchboard, pageUrl: string, appUrl: 
     await page.locator('.timeline .bridge').waitFor();
     // The second webhook's parameters open, as a reader would click them.
     await page.locator('.timeline .webhook details').nth(1).evaluate((d) => ((d as HTMLDetailsElement).open = true));
-    await page.locator('.timeline .webhook details').nth(1).scrollIntoViewIfNeeded();
     await settle(300);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.setViewportSize({ width: 1280, height: 1120 });
     await page.screenshot({ path: join(outDir, 'console-timeline.png') });
   } finally {
     await browser.close();
