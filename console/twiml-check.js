@@ -4,10 +4,14 @@
  * problems in words; an empty list means the document may be sent.
  */
 
-/** The TwiML voice verbs (twiml-voice.md, "Verbs"). */
+/**
+ * The TwiML voice verbs (twiml-voice.md §3), as the server's parser knows them: the ones it runs
+ * and the ones it refuses when reached (src/twiml/parse-twiml.ts). `<Prompt>`, `<Stream>` and
+ * the rest are nouns inside a verb, not verbs of `<Response>`.
+ */
 const VERBS = new Set([
   'Say', 'Play', 'Pause', 'Gather', 'Redirect', 'Hangup', 'Reject', 'Dial', 'Record',
-  'Enqueue', 'Leave', 'Connect', 'Refer', 'Start', 'Stop', 'Stream', 'Siprec', 'Pay', 'Prompt', 'Sms',
+  'Enqueue', 'Leave', 'Connect', 'Start', 'Stop', 'Pay', 'Refer', 'Sms', 'Echo',
 ]);
 
 /** @param {string} text @returns {string[]} */
