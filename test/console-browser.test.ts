@@ -207,4 +207,35 @@ describe('the web console', { skip: chromiumMissing }, () => {
     await h.client.calls(call.sid).update({ status: 'completed' });
     await row(childSid).waitFor({ state: 'detached' });
   });
+
+  it('ended calls are filtered by To and status, and paged by the list\'s page URIs', async () => {
+    const to = '+14155550188';
+    h.server.sim.configurePhone('+14155550189', { answer: 'busy' });
+    const created = await Promise.all(Array.from({ length: 52 }, () => h.client.calls.create({ to, from: '+15005550006', twiml: '<Response><Hangup/></Response>' })));
+    const busy = await h.client.calls.create({ to: '+14155550189', from: '+15005550006', twiml: LONG_PAUSE });
+    await eventually(() => h.client.calls.list({ to, status: 'completed', limit: 100 }), (calls) => calls.length === created.length, 10_000);
+    await eventually(() => h.client.calls(busy.sid).fetch(), (c) => c.status === 'busy');
+
+    await page.goto(`${h.server.url}/console/#/calls`);
+    await page.fill('input[name=to]', to);
+    await page.click('form.filters button[type=submit]');
+    const rows = page.locator('table.calls tbody tr[data-sid]');
+    await page.locator('.pager', { hasText: 'page 1' }).waitFor();
+    await eventually(() => rows.count(), (n) => n === 50);
+    const first = await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.sid));
+    await page.click('.pager button:has-text("Next")');
+    await page.locator('.pager', { hasText: 'page 2' }).waitFor();
+    const second = await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.sid));
+    assert.equal(second.length, 2);
+    assert.deepEqual(new Set([...first, ...second]), new Set(created.map((c) => c.sid)));
+    assert.equal(await page.locator('.pager button:has-text("Next")').isDisabled(), true);
+    await page.click('.pager button:has-text("Previous")');
+    await page.locator('.pager', { hasText: 'page 1' }).waitFor();
+
+    await page.fill('input[name=to]', '');
+    await page.selectOption('select[name=status]', 'busy');
+    await page.click('form.filters button[type=submit]');
+    await page.locator(`table.calls tbody tr[data-sid="${busy.sid}"]`).waitFor();
+    assert.deepEqual(await rows.evaluateAll((trs) => [...new Set(trs.map((tr) => tr.querySelector('.badge')!.textContent))]), ['busy']);
+  });
 });
