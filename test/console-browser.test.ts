@@ -238,4 +238,21 @@ describe('the web console', { skip: chromiumMissing }, () => {
     await page.locator(`table.calls tbody tr[data-sid="${busy.sid}"]`).waitFor();
     assert.deepEqual(await rows.evaluateAll((trs) => [...new Set(trs.map((tr) => tr.querySelector('.badge')!.textContent))]), ['busy']);
   });
+
+  it('a phone scripted in the console answers as scripted, and a ringing call is canceled from its row', async () => {
+    await page.goto(`${h.server.url}/console/#/simulate`);
+    await page.fill('input[name=number]', '+14155550190');
+    await page.selectOption('select[name=answer]', 'no-answer');
+    await page.locator('form button', { hasText: 'Save' }).click();
+    await page.locator('#messages .ok', { hasText: '+14155550190 will answer no-answer' }).waitFor();
+
+    await page.goto(`${h.server.url}/console/#/live`);
+    const call = await h.client.calls.create({ to: '+14155550190', from: '+15005550006', twiml: LONG_PAUSE, timeout: 600 });
+    const cancel = row(call.sid).locator('button[data-action=end]', { hasText: 'Cancel' });
+    await row(call.sid).locator('.status', { hasText: 'ringing' }).waitFor();
+    await cancel.click();
+    await row(call.sid).waitFor({ state: 'detached' });
+    const ended = await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status !== 'ringing');
+    assert.equal(ended.status, 'canceled');
+  });
 });
