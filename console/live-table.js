@@ -1,6 +1,7 @@
 /**
- * The live calls table, kept fast at 1,000 calls: one `<tr>` per call, keyed by CallSid, built
- * once and then patched cell by cell (grid rows, so rows off screen cost no layout or paint). Feed events only record what changed (`pending`, one
+ * The live calls table, kept fast at 1,000 calls: one grid row per call, keyed by CallSid,
+ * built once and then patched cell by cell; rows off screen cost no layout or paint
+ * (`content-visibility`, style.css). Feed events only record what changed (`pending`, one
  * entry per call however many events it got); the DOM is touched once per animation frame.
  * Child legs (`parent_call_sid`) sit under their parent, indented, as a tree.
  */
@@ -9,7 +10,7 @@ import { formatDuration, TERMINAL } from './dom.js';
 /**
  * @typedef {Record<string, any>} CallJson the REST Call resource (calls-api.md)
  * @typedef {{
- *   call: CallJson, verb: string | null, tr: HTMLElement, startMs: number,
+ *   call: CallJson, verb: string | null, el: HTMLElement, startMs: number,
  *   cells: { status: HTMLElement, direction: HTMLElement, from: HTMLElement, to: HTMLElement,
  *            duration: HTMLElement, verb: HTMLElement, action: HTMLButtonElement },
  *   children: Set<string>, parent: string | null, bridged: boolean,
@@ -67,8 +68,8 @@ export class LiveCalls {
     }
     // Newest call first; each parent's legs right under it, oldest leg first.
     const add = (/** @type {Row} */ row, /** @type {number} */ depth) => {
-      row.tr.style.setProperty('--depth', String(depth));
-      fragment.appendChild(row.tr);
+      row.el.style.setProperty('--depth', String(depth));
+      fragment.appendChild(row.el);
       for (const child of row.children) add(/** @type {Row} */ (this.rows.get(child)), depth + 1);
     };
     for (const row of [...this.rows.values()].reverse()) if (!row.parent) add(row, 0);
@@ -131,9 +132,9 @@ export class LiveCalls {
 
   /** @param {CallJson} call @param {string | null} verb @param {boolean} [bridged] @returns {Row} */
   makeRow(call, verb, bridged = false) {
-    const tr = /** @type {HTMLElement} */ (/** @type {DocumentFragment} */ (TEMPLATE.content.cloneNode(true)).firstElementChild);
-    tr.dataset.sid = call.sid;
-    const cell = (/** @type {number} */ i) => /** @type {HTMLElement} */ (tr.children[i]);
+    const el = /** @type {HTMLElement} */ (/** @type {DocumentFragment} */ (TEMPLATE.content.cloneNode(true)).firstElementChild);
+    el.dataset.sid = call.sid;
+    const cell = (/** @type {number} */ i) => /** @type {HTMLElement} */ (el.children[i]);
     const link = /** @type {HTMLAnchorElement} */ (cell(0).firstElementChild);
     link.href = `#/calls/${call.sid}`;
     link.textContent = call.sid;
@@ -143,7 +144,7 @@ export class LiveCalls {
       action: /** @type {HTMLButtonElement} */ (cell(7).firstElementChild),
     };
     /** @type {Row} */
-    const row = { call: /** @type {CallJson} */ ({}), verb: null, tr, startMs: 0, cells, children: new Set(), parent: null, bridged };
+    const row = { call: /** @type {CallJson} */ ({}), verb: null, el, startMs: 0, cells, children: new Set(), parent: null, bridged };
     this.update(row, call, verb);
     return row;
   }
@@ -155,7 +156,7 @@ export class LiveCalls {
       row.cells.status.textContent = call.status;
       row.cells.status.className = `badge status-${call.status}`;
       row.cells.action.textContent = call.status === 'in-progress' ? 'Hang up' : 'Cancel';
-      row.tr.dataset.status = call.status;
+      row.el.dataset.status = call.status;
     }
     if (old.direction !== call.direction) row.cells.direction.textContent = call.direction;
     if (old.from !== call.from) row.cells.from.textContent = call.from;
@@ -175,15 +176,15 @@ export class LiveCalls {
     this.rows.set(row.call.sid, row);
     const parent = row.call.parent_call_sid ? this.rows.get(row.call.parent_call_sid) : undefined;
     if (!parent) {
-      row.tr.style.setProperty('--depth', '0');
-      this.tbody.insertBefore(row.tr, this.tbody.firstChild);
+      row.el.style.setProperty('--depth', '0');
+      this.tbody.insertBefore(row.el, this.tbody.firstChild);
       return;
     }
     const after = this.lastOfSubtree(parent);
     parent.children.add(row.call.sid);
     row.parent = parent.call.sid;
-    row.tr.style.setProperty('--depth', String(Number(parent.tr.style.getPropertyValue('--depth') || 0) + 1));
-    after.tr.after(row.tr);
+    row.el.style.setProperty('--depth', String(Number(parent.el.style.getPropertyValue('--depth') || 0) + 1));
+    after.el.after(row.el);
   }
 
   /** @param {Row} row @returns {Row} */
@@ -199,14 +200,14 @@ export class LiveCalls {
   /** An ended call leaves the table; its legs stay, one level up. @param {Row} row */
   remove(row) {
     this.rows.delete(row.call.sid);
-    row.tr.remove();
+    row.el.remove();
     if (row.parent) this.rows.get(row.parent)?.children.delete(row.call.sid);
     for (const child of row.children) {
       const childRow = this.rows.get(child);
       if (!childRow) continue;
       childRow.parent = null;
-      const depth = Number(childRow.tr.style.getPropertyValue('--depth') || 1);
-      childRow.tr.style.setProperty('--depth', String(Math.max(0, depth - 1)));
+      const depth = Number(childRow.el.style.getPropertyValue('--depth') || 1);
+      childRow.el.style.setProperty('--depth', String(Math.max(0, depth - 1)));
     }
   }
 }
