@@ -138,7 +138,7 @@ const code = (text) => h('code', {}, text);
 /** @param {any} data the `webhook-answered` payload */
 function webhookAnswer(data) {
   const outcome = data.ok
-    ? `answered ${data.status} in ${Math.round(data.ms)} ms`
+    ? `answered ${data.status}${data.contentType ? ` (${data.contentType})` : ''} in ${Math.round(data.ms)} ms`
     : `failed${data.status ? ` with HTTP ${data.status}` : ''} after ${Math.round(data.ms)} ms`;
   return h('div', { class: `answer ${data.ok ? 'ok' : 'failed'}` },
     h('span', {}, outcome),

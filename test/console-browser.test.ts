@@ -91,7 +91,7 @@ describe('the web console', { skip: chromiumMissing }, () => {
     assert.equal(params.To, '+14155550104');
     assert.equal(params.From, '+15005550006');
     assert.equal(params.Direction, 'outbound-api');
-    assert.match((await webhook.locator('.answer').textContent())!, /answered 200 in \d+ ms/);
+    assert.match((await webhook.locator('.answer').textContent())!, /answered 200 (\(text\/xml\) )?in \d+ ms/);
     assert.equal(await webhook.locator('pre.body').textContent(), '<Response><Say>Welcome to the console</Say><Pause length="3600"/></Response>');
     // The verbs the TwiML ran, and what the simulated phone heard, are on the same timeline.
     await page.locator('.timeline .verb', { hasText: '<Pause> started' }).waitFor();
