@@ -7,6 +7,7 @@ import type { FeedOptions } from './api/console-feed-routes.js';
 import { AccountTokens } from './calls/account-tokens.js';
 import { CallEvents } from './ports/call-events.js';
 import { CallService } from './calls/call-service.js';
+import { CallEventLog } from './calls/call-event-log.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
 import { SystemClock } from './ports/system-clock.js';
 import type { Clock } from './ports/clock.js';
@@ -106,7 +107,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
   const webhooks = new WebhookClient();
   const tokens = new AccountTokens(store);
-  const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log });
+  const events = new CallEvents(log);
+  const outbox = new CallbackOutbox({ store, client: webhooks, clock, authTokenFor: (sid) => tokens.get(sid), log, events });
   const sim = new SimNetwork({ clock, tts: options.tts });
   // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
   let publicUrl = '';
@@ -116,8 +118,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   });
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
-  const events = new CallEvents(log);
   const calls = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings });
+  // Each call's Events subresource, written from the events hub.
+  const eventLog = new CallEventLog(events, store, (sid) => calls.accountOf(sid), log);
 
   const closed = await calls.closeOrphanedCalls();
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
@@ -127,7 +130,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
   let ready = false;
   const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
-    events, feed: options.feed,
+    events, feed: options.feed, callEvents: store,
   });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
@@ -144,6 +147,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();
       await webhooks.close();
+      eventLog.close();
       await store.close();
     })());
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { runCallEventStoreContract } from '../src/ports/call-event-store.contract.js';
 import { runStoreContract } from '../src/ports/store.contract.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -19,6 +20,8 @@ runStoreContract('SQLite', async () => new SqliteStore(freshPath()), {
 });
 
 runStoreContract('SQLite :memory:', async () => new SqliteStore(':memory:'));
+
+runCallEventStoreContract('SQLite', async () => new SqliteStore(freshPath()), async (closed) => new SqliteStore((closed as SqliteStore).path));
 
 describe('SqliteStore', () => {
   it('creates the parent directory of a new database file', async () => {

@@ -32,7 +32,7 @@ const RETRY_MS = 1000;
  * (http-server.ts), so a browser never shows its own dialog over the console's sign-in form.
  */
 export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, events: CallEvents, options: FeedOptions = {}): void {
-  const feed = new EventFeed(events, { historySize: options.historySize, accountOf: (sid) => calls.liveAccountOf(sid) });
+  const feed = new EventFeed(events, { historySize: options.historySize, accountOf: (sid) => calls.accountOf(sid) });
   const open = new Set<SseConnection>();
   app.addHook('preClose', async () => {
     for (const connection of [...open]) connection.close();

@@ -4,7 +4,7 @@ import { callJson } from './render/resources.js';
 
 /** The CallEvents types the feed carries (the contract, /tmp/feed-contract.md → README "Live event feed"). */
 export const FEED_EVENT_TYPES: readonly CallEventType[] = [
-  'status', 'verb-started', 'verb-ended', 'webhook-requested', 'webhook-answered', 'notification', 'bridge',
+  'status', 'verb-started', 'verb-ended', 'webhook-requested', 'webhook-answered', 'notification', 'bridge', 'status-callback',
 ];
 
 /** One event of an account's feed, numbered; `frame` is its Server-Sent Events text, made once for every client. */
@@ -46,7 +46,7 @@ export interface Subscription {
 export interface EventFeedOptions {
   /** Events kept per account for resume. Default 20,000. */
   historySize?: number;
-  /** Which account a call belongs to, for events that do not say (all but `status`). */
+  /** Which account a call belongs to, for events that do not say (all but `status` and `status-callback`). */
   accountOf(callSid: string): string | undefined;
 }
 
@@ -111,8 +111,9 @@ export class EventFeed {
 
   private record<K extends CallEventType>(type: K, event: CallEventMap[K]): void {
     const callSid = event.callSid;
-    if (type === 'status') this.learn(callSid, (event as CallEventMap['status']).accountSid);
-    const accountSid = this.callAccounts.get(callSid) ?? this.options.accountOf(callSid);
+    const stated = 'accountSid' in event ? event.accountSid : undefined;
+    if (type === 'status') this.learn(callSid, stated!);
+    const accountSid = stated ?? this.callAccounts.get(callSid) ?? this.options.accountOf(callSid);
     if (accountSid === undefined) return;
     this.trackVerb(type, event);
     const feed = this.feed(accountSid);

@@ -17,6 +17,8 @@ import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
 import type { CallEvents } from '../ports/call-events.js';
 import { registerConsoleFeedRoutes, type FeedOptions } from './console-feed-routes.js';
+import type { CallEventStore } from '../ports/call-event-store.js';
+import { registerCallEventRoutes } from './call-events-routes.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -29,6 +31,8 @@ export interface HttpServerDeps {
   /** The call events hub the console's live feed reads. */
   events: CallEvents;
   feed?: FeedOptions;
+  /** Each call's request/response log (the Events subresource). */
+  callEvents: CallEventStore;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
 }
@@ -82,6 +86,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   registerConsoleFeedRoutes(app, auth, deps.calls, deps.events, deps.feed);
+  registerCallEventRoutes(app, auth, deps.calls, deps.callEvents);
   registerConsoleRoutes(app);
   return app;
 }

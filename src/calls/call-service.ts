@@ -67,9 +67,9 @@ export class CallService {
     return calls;
   }
 
-  /** The account of a live call, or undefined once it has ended. */
-  liveAccountOf(sid: string): string | undefined {
-    return this.live.get(sid)?.snapshot().accountSid;
+  /** The account of a live or recently ended call (event listeners that need it); undefined if unknown. */
+  accountOf(sid: string): string | undefined {
+    return (this.live.get(sid)?.snapshot() ?? this.ended.get(sid))?.accountSid;
   }
 
   /** `POST /Calls.json`: the call is stored before this resolves (and so before the 201). */

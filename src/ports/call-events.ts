@@ -15,7 +15,15 @@ export interface CallEventMap {
   'verb-ended': { callSid: string; verb: string; outcome: string; at: number };
   /** A TwiML request (document URL, `action`, `<Redirect>`) was sent / was answered. */
   'webhook-requested': { callSid: string; url: string; method: string; params: Record<string, string>; at: number };
-  'webhook-answered': { callSid: string; url: string; method: string; ok: boolean; status?: number; errorCode?: number; body?: string; ms: number; at: number };
+  /** `status`: the HTTP status when one came back; `contentType`: the media type of an accepted document. */
+  'webhook-answered': {
+    callSid: string; url: string; method: string; ok: boolean; status?: number; contentType?: string; errorCode?: number; body?: string; ms: number; at: number;
+  };
+  /** One delivery attempt of a status callback by the outbox (webhooks.md §2), after its answer or failure. */
+  'status-callback': {
+    callSid: string; accountSid: string; url: string; method: string; params: Record<string, string>;
+    ok: boolean; status?: number; error?: string; attempt: number; ms: number; at: number;
+  };
   /** A Notification (error or warning) was recorded on the call. */
   notification: { callSid: string; code: number; level: 0 | 1; message: string; at: number };
   /** The call's audio was joined to (`joined`) or parted from another call's. */

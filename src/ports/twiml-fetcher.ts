@@ -9,7 +9,10 @@ export interface TwimlFetcher {
 }
 
 export type TwimlFetchResult =
-  | { ok: true; /** The HTTP status (2xx). */ status: number; body: string; /** Final URL after redirects (base for relative URLs in the document). */ url: string; /** Media type, lower case, without parameters. */ contentType: string }
+  | {
+      ok: true; body: string; /** Final URL after redirects (base for relative URLs in the document). */ url: string;
+      /** Media type, lower case, without parameters. */ contentType: string; /** The HTTP status (2xx). */ status: number;
+    }
   | { ok: false; code: TwimlFetchErrorCode; message: string; status?: number; responseBody?: string };
 
 /** 11200 HTTP retrieval failure, 11205 connection failure, 11215 too many redirects, 11750 body too large, 12300 bad Content-Type. */

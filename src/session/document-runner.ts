@@ -7,7 +7,7 @@ import { parseTwiml } from '../twiml/parse-twiml.js';
 import { TwimlError, type Verb } from '../twiml/verbs.js';
 import { runVerb, VERBS } from '../verbs/index.js';
 import type { ChildCalls, VerbContext, VerbOutcome } from '../verbs/verb-context.js';
-import type { TwimlFetcher } from '../ports/twiml-fetcher.js';
+import type { TwimlFetcher, TwimlFetchResult } from '../ports/twiml-fetcher.js';
 import type { CallRecordings } from '../recordings/recordings.js';
 import type { CallInput } from '../verbs/call-input.js';
 import type { CallEvents } from '../ports/call-events.js';
@@ -104,7 +104,7 @@ type VerbsEnd = ProgramEnd | FetchOutcome | Extract<VerbOutcome, { type: 'error'
  */
 async function reportAfterHangup(env: ProgramEnv, url: string, outcome: FetchOutcome, signal: AbortSignal): Promise<ProgramEnd> {
   const params = { ...voiceParams(env.call(), 'completed'), ...outcome.params };
-  void env.fetcher.fetchTwiml({ url, method: outcome.method, params, authToken: env.authToken }).then(
+  void exchange(env, url, outcome.method, params).then(
     (result) => {
       if (!result.ok) env.notify({ code: result.code, level: 0, message: result.message, requestUrl: url, requestMethod: outcome.method, requestVariables: params });
     },
@@ -161,15 +161,7 @@ type Attempt = { ok: true; document: LoadedDocument } | { ok: false; code: Error
 
 /** One TwiML request; every failure becomes a Notification on the call (11200, 12100, …). */
 async function request(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal: AbortSignal): Promise<Attempt> {
-  const callSid = env.call().sid;
-  const sentAt = env.clock.now();
-  env.events.emit('webhook-requested', { callSid, url, method, params, at: sentAt });
-  const result = await env.fetcher.fetchTwiml({ url, method, params, authToken: env.authToken, signal });
-  const answeredAt = env.clock.now();
-  env.events.emit('webhook-answered', {
-    callSid, url, method, ok: result.ok, ms: answeredAt - sentAt, at: answeredAt,
-    ...(result.ok ? { status: result.status, body: result.body } : { status: result.status, errorCode: result.code, body: result.responseBody }),
-  });
+  const result = await exchange(env, url, method, params, signal);
   if (signal.aborted) throw signal.reason;
   if (!result.ok) {
     env.notify({
@@ -179,6 +171,20 @@ async function request(env: ProgramEnv, url: string, method: HttpMethod, params:
     return { ok: false, code: result.code };
   }
   return parse(env, result.body, result.url, { url, method, params });
+}
+
+/** One TwiML request, told to the event listeners as it is sent and once it is answered. */
+async function exchange(env: ProgramEnv, url: string, method: HttpMethod, params: Record<string, string>, signal?: AbortSignal): Promise<TwimlFetchResult> {
+  const callSid = env.call().sid;
+  const sentAt = env.clock.now();
+  env.events.emit('webhook-requested', { callSid, url, method, params, at: sentAt });
+  const result = await env.fetcher.fetchTwiml({ url, method, params, authToken: env.authToken, signal });
+  const answeredAt = env.clock.now();
+  env.events.emit('webhook-answered', {
+    callSid, url, method, ok: result.ok, ms: answeredAt - sentAt, at: answeredAt,
+    ...(result.ok ? { status: result.status, contentType: result.contentType, body: result.body } : { status: result.status, errorCode: result.code, body: result.responseBody }),
+  });
+  return result;
 }
 
 /** Parses a document; its failure code (12100, 12102, 12200) is what a fallback request reports. */

@@ -1,5 +1,6 @@
 import type { NotificationRecord } from '../domain/call.js';
 import { newSid } from '../domain/sid.js';
+import type { CallEvents } from '../ports/call-events.js';
 import type { Clock, Timer } from '../ports/clock.js';
 import type { QueuedCallback, Store } from '../ports/store.js';
 import type { StatusCallbackResult, WebhookClient } from './webhook-client.js';
@@ -25,6 +26,8 @@ export interface CallbackOutboxDeps {
   /** Pending rows read per scan. Default 500. */
   batchSize?: number;
   log?: OutboxLogger;
+  /** Told of every delivery attempt (`status-callback`): the call's Events log and the console's feed. */
+  events?: Pick<CallEvents, 'emit'>;
 }
 
 /** Wait after a failed scan (store unavailable) before trying again, in call time. */
@@ -57,6 +60,7 @@ export class CallbackOutbox {
   private readonly concurrency: number;
   private readonly batchSize: number;
   private readonly log?: OutboxLogger;
+  private readonly events?: Pick<CallEvents, 'emit'>;
 
   private running = false;
   /** A kick arrived since the last scan started. */
@@ -82,6 +86,7 @@ export class CallbackOutbox {
     this.concurrency = Math.max(1, deps.concurrency ?? 32);
     this.batchSize = Math.max(1, deps.batchSize ?? 500);
     this.log = deps.log;
+    this.events = deps.events;
   }
 
   /**
@@ -189,9 +194,15 @@ export class CallbackOutbox {
       await this.store.markCallbackFailed(row.id, null);
       return;
     }
+    const sentAt = this.clock.now();
     const result: StatusCallbackResult = await this.client
       .postStatusCallback({ url: row.url, method: row.method, params: row.params, authToken })
       .catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+    const answeredAt = this.clock.now();
+    this.events?.emit('status-callback', {
+      callSid: row.callSid, accountSid: row.accountSid, url: row.url, method: row.method, params: row.params,
+      ok: result.ok, status: result.status, error: result.error, attempt: row.attempts + 1, ms: answeredAt - sentAt, at: answeredAt,
+    });
     if (result.ok) {
       await this.store.markCallbackDelivered(row.id);
       return;

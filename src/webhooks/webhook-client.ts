@@ -155,7 +155,7 @@ export class WebhookClient implements TwimlFetcher {
         }
         const { text, over } = await readLimited(res, MAX_TWIML_BYTES, contentType.charset);
         if (over) return fail(11750, `Response body exceeds ${MAX_TWIML_BYTES} bytes`, { status });
-        return { ok: true, status, body: text, url: target.href, contentType: contentType.type };
+        return { ok: true, body: text, url: target.href, contentType: contentType.type, status };
       }
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;

@@ -140,6 +140,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX recordings_call        ON recordings (call_sid, seq);
     `,
   },
+  {
+    version: 3,
+    description: 'call events (the request/response log of each call)',
+    sql: `
+      -- One row per HTTP exchange made for a call (call-events.md): request and response are
+      -- JSON texts, read back whole; rows are only ever listed by call, oldest first.
+      CREATE TABLE call_events (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_sid  TEXT NOT NULL,
+        call_sid     TEXT NOT NULL,
+        request      TEXT NOT NULL,
+        response     TEXT NOT NULL,
+        date_created INTEGER NOT NULL
+      );
+      CREATE INDEX call_events_call ON call_events (call_sid, seq);
+    `,
+  },
 ];
 
 /**

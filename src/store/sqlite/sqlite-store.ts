@@ -4,8 +4,14 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
 import type { RecordingRecord } from '../../domain/recording.js';
+import type { CallEventStore, CallExchange, StoredCallExchange } from '../../ports/call-event-store.js';
 import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
+import { CallEventQueries } from './call-event-queries.js';
 import { applyMigrations } from './migrations.js';
+import {
+  callbackParams, callParams, phoneNumberParams, recordingParams, rowToCall, rowToPhoneNumber, rowToRecording,
+  type AccountRow, type CallbackRow, type CallRow, type NotificationRow, type PhoneNumberRow, type RecordingRow,
+} from './rows.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /**
@@ -17,9 +23,10 @@ import { WriteBatcher } from './write-batcher.js';
  * path of every REST request and every session step. List queries vary with their filters
  * and are prepared once per distinct shape.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, CallEventStore {
   private readonly db: Db;
   private stmts: Statements | null = null;
+  private events: CallEventQueries | null = null;
   private readonly listCache = new Map<string, Statement>();
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
@@ -46,11 +53,13 @@ export class SqliteStore implements Store {
     // analysed, within a bounded cost (the form SQLite recommends at connection open).
     this.db.pragma('optimize = 0x10002');
     this.stmts ??= prepareStatements(this.db);
+    this.events ??= new CallEventQueries(this.db, this.batch);
   }
 
   async close(): Promise<void> {
     if (this.db.open && this.stmts) this.batch.flush();
     this.stmts = null;
+    this.events = null;
     this.listCache.clear();
     if (this.db.open) this.db.close();
   }
@@ -111,10 +120,12 @@ export class SqliteStore implements Store {
 
   async deleteCall(accountSid: string, sid: string): Promise<boolean> {
     const s = this.s;
-    // The call's Notifications are its subresource: they go with it.
+    // The call's Notifications and Events are its subresources: they go with it.
+    const events = this.callEvents;
     return this.db.transaction(() => {
       const deleted = s.deleteCall.run(sid, accountSid).changes > 0;
       if (deleted) s.deleteCallNotifications.run(sid, accountSid);
+      if (deleted) events.deleteOfCall(accountSid, sid);
       return deleted;
     })();
   }
@@ -142,6 +153,16 @@ export class SqliteStore implements Store {
       requestUrl: r.request_url, requestVariables: r.request_variables, responseBody: r.response_body,
       responseHeaders: r.response_headers, dateCreated: r.date_created,
     }));
+  }
+
+  // ---- call events (the Events subresource) ----------------------------------------
+
+  async insertCallExchange(exchange: CallExchange): Promise<void> {
+    return this.callEvents.insertCallExchange(exchange);
+  }
+
+  async listCallExchanges(accountSid: string, callSid: string, page: PageRequest): Promise<StoredCallExchange[]> {
+    return this.callEvents.listCallExchanges(accountSid, callSid, page);
   }
 
   // ---- phone numbers -----------------------------------------------------------------
@@ -227,6 +248,11 @@ export class SqliteStore implements Store {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  private get callEvents(): CallEventQueries {
+    void this.s; // throws, like every method, before migrate() and after close()
+    return this.events!;
+  }
 
   private get s(): Statements {
     if (this.stmts) return this.stmts;
@@ -341,99 +367,5 @@ function prepareStatements(db: Db) {
     // not relabel a callback that another attempt already delivered.
     markRetry: db.prepare(`UPDATE callback_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND state = 'pending'`),
     markAbandoned: db.prepare(`UPDATE callback_outbox SET attempts = attempts + 1, state = 'abandoned' WHERE id = ? AND state = 'pending'`),
-  };
-}
-
-// ---- rows ------------------------------------------------------------------------------
-
-interface AccountRow { sid: string; auth_token: string; friendly_name: string; date_created: number }
-
-interface CallRow {
-  sid: string; account_sid: string; parent_call_sid: string | null; to_number: string; from_number: string;
-  phone_number_sid: string | null; status: string; direction: string; date_created: number; date_updated: number;
-  start_time: number | null; answered_at: number | null; end_time: number | null; duration: number | null; answered_by: string | null;
-  forwarded_from: string | null; caller_name: string | null; callback_sequence: number; config: string;
-}
-
-interface NotificationRow {
-  sid: string; account_sid: string; call_sid: string; log: number; error_code: number; message_text: string;
-  message_date: number; request_method: string | null; request_url: string | null; request_variables: string | null;
-  response_body: string | null; response_headers: string | null; date_created: number;
-}
-
-interface PhoneNumberRow {
-  sid: string; account_sid: string; phone_number: string; friendly_name: string; voice_url: string | null;
-  voice_method: string; voice_fallback_url: string | null; voice_fallback_method: string; status_callback: string | null;
-  status_callback_method: string; date_created: number; date_updated: number;
-}
-
-interface RecordingRow {
-  sid: string; account_sid: string; call_sid: string; status: string; source: string; channels: number;
-  start_time: number; duration: number | null; error_code: number | null; date_created: number; date_updated: number;
-}
-
-interface CallbackRow {
-  id: number; call_sid: string; account_sid: string; sequence_number: number; url: string; method: string;
-  params: string; attempts: number; next_attempt_at: number;
-}
-
-function callParams(c: CallRecord): Record<string, unknown> {
-  return {
-    sid: c.sid, account_sid: c.accountSid, parent_call_sid: c.parentCallSid, to_number: c.to, from_number: c.from,
-    phone_number_sid: c.phoneNumberSid, status: c.status, direction: c.direction, date_created: c.dateCreated,
-    date_updated: c.dateUpdated, start_time: c.startTime, answered_at: c.answeredAt, end_time: c.endTime, duration: c.duration,
-    answered_by: c.answeredBy, forwarded_from: c.forwardedFrom, caller_name: c.callerName,
-    callback_sequence: c.callbackSequence, config: JSON.stringify(c.config),
-  };
-}
-
-function rowToCall(r: CallRow): CallRecord {
-  return {
-    sid: r.sid, accountSid: r.account_sid, parentCallSid: r.parent_call_sid, to: r.to_number, from: r.from_number,
-    phoneNumberSid: r.phone_number_sid, status: r.status as CallRecord['status'], direction: r.direction as CallRecord['direction'],
-    dateCreated: r.date_created, dateUpdated: r.date_updated, startTime: r.start_time, answeredAt: r.answered_at, endTime: r.end_time,
-    duration: r.duration, answeredBy: r.answered_by, forwardedFrom: r.forwarded_from, callerName: r.caller_name,
-    callbackSequence: r.callback_sequence, config: JSON.parse(r.config) as CallRecord['config'],
-  };
-}
-
-function callbackParams(cb: NewCallback): Record<string, unknown> {
-  return {
-    call_sid: cb.callSid, account_sid: cb.accountSid, sequence_number: cb.sequenceNumber, url: cb.url,
-    method: cb.method, params: JSON.stringify(cb.params),
-  };
-}
-
-function recordingParams(r: RecordingRecord): Record<string, unknown> {
-  return {
-    sid: r.sid, account_sid: r.accountSid, call_sid: r.callSid, status: r.status, source: r.source, channels: r.channels,
-    start_time: r.startTime, duration: r.duration, error_code: r.errorCode, date_created: r.dateCreated, date_updated: r.dateUpdated,
-  };
-}
-
-function rowToRecording(r: RecordingRow): RecordingRecord {
-  return {
-    sid: r.sid, accountSid: r.account_sid, callSid: r.call_sid, status: r.status as RecordingRecord['status'],
-    source: r.source as RecordingRecord['source'], channels: r.channels === 2 ? 2 : 1, startTime: r.start_time,
-    duration: r.duration, errorCode: r.error_code, dateCreated: r.date_created, dateUpdated: r.date_updated,
-  };
-}
-
-function phoneNumberParams(n: PhoneNumberRecord): Record<string, unknown> {
-  return {
-    sid: n.sid, account_sid: n.accountSid, phone_number: n.phoneNumber, friendly_name: n.friendlyName,
-    voice_url: n.voiceUrl, voice_method: n.voiceMethod, voice_fallback_url: n.voiceFallbackUrl,
-    voice_fallback_method: n.voiceFallbackMethod, status_callback: n.statusCallback,
-    status_callback_method: n.statusCallbackMethod, date_created: n.dateCreated, date_updated: n.dateUpdated,
-  };
-}
-
-function rowToPhoneNumber(r: PhoneNumberRow): PhoneNumberRecord {
-  type M = PhoneNumberRecord['voiceMethod'];
-  return {
-    sid: r.sid, accountSid: r.account_sid, phoneNumber: r.phone_number, friendlyName: r.friendly_name,
-    voiceUrl: r.voice_url, voiceMethod: r.voice_method as M, voiceFallbackUrl: r.voice_fallback_url,
-    voiceFallbackMethod: r.voice_fallback_method as M, statusCallback: r.status_callback,
-    statusCallbackMethod: r.status_callback_method as M, dateCreated: r.date_created, dateUpdated: r.date_updated,
   };
 }
