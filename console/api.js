@@ -94,6 +94,10 @@ export class Api {
   notifications(sid) {
     return this.request('GET', `${this.base}/Calls/${sid}/Notifications.json?PageSize=1000`);
   }
+  /** The call's stored HTTP exchanges, oldest first (call-events.md). @param {string} sid */
+  exchanges(sid) {
+    return this.request('GET', `${this.base}/Calls/${sid}/Events.json?PageSize=1000`);
+  }
   /** @param {string} sid */
   recordings(sid) {
     return this.request('GET', `${this.base}/Calls/${sid}/Recordings.json?PageSize=1000`);

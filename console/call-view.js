@@ -1,8 +1,9 @@
 /**
  * One call: its record (REST), its legs, the actions panel and the timeline. The timeline
  * follows the call's own feed (`/console/v1/events?callSid=…&after=0`: what the server still
- * holds of its past, then what happens next), and re-reads the heard log, notifications and
- * recordings when an event says they changed, never on a timer.
+ * holds of its past, then what happens next), shows the stored HTTP exchanges (`Events.json`)
+ * the feed no longer holds, and re-reads the heard log, notifications and recordings when an
+ * event says they changed, never on a timer.
  */
 import { callActions } from './call-actions.js';
 import { h, replace, statusBadge, TERMINAL } from './dom.js';
@@ -54,6 +55,7 @@ export async function showCall(view, { api, report }, sid) {
   });
 
   timeline.setHeard(heard);
+  api.exchanges(sid).then((page) => timeline.setStored(page.events), (e) => report(`The call's stored events: ${e.message}`, false));
   void refreshNotices();
   void refreshRecordings();
   void refreshLegs();

@@ -21,10 +21,14 @@ export class Timeline {
     this.noticeEntries = [];
     /** @type {Entry[]} */
     this.recordingEntries = [];
+    /** The call's stored exchanges (`Events.json`) the feed has not shown (yet). @type {(Entry & { key: string, shown: boolean })[]} */
+    this.storedEntries = [];
     /** Webhook requests still waiting for their answer. @type {{ url: string, method: string, element: HTMLElement }[]} */
     this.unanswered = [];
     /** Codes and messages of the notifications the feed showed, so the stored list does not repeat them. @type {Set<string>} */
     this.fedNotices = new Set();
+    /** URL keys of the exchanges the feed showed, in order. @type {string[]} */
+    this.fedExchanges = [];
     this.order = 0;
     this.frame = 0;
     /** @type {Map<string, string>} recording SID → blob: URL */
@@ -44,12 +48,17 @@ export class Timeline {
       this.push(at, h('li', { class: 'entry webhook' }, stamp(at), h('div', {}, h('strong', {}, 'Webhook answered '), code(`${data.method} ${data.url}`), webhookAnswer(data))));
       return;
     }
+    if (type === 'webhook-requested' || type === 'status-callback') this.supersede(`${data.method} ${data.url}`);
+    if (type === 'status-callback') {
+      const outcome = data.ok ? `answered ${data.status} in ${Math.round(data.ms)} ms` : `failed${data.status ? ` with HTTP ${data.status}` : ''}${data.error ? ` (${data.error})` : ''} after ${Math.round(data.ms)} ms`;
+      this.push(at, h('li', { class: 'entry webhook callback' }, stamp(at),
+        h('div', {}, h('strong', {}, `Status callback${data.attempt > 1 ? ` (attempt ${data.attempt})` : ''} `), code(`${data.method} ${data.url}`),
+          params(data.params), h('div', { class: `answer ${data.ok ? 'ok' : 'failed'}` }, outcome))));
+      return;
+    }
     if (type === 'webhook-requested') {
       const element = h('li', { class: 'entry webhook' }, stamp(at),
-        h('div', {},
-          h('strong', {}, 'Webhook '), code(`${data.method} ${data.url}`),
-          h('details', { class: 'params' }, h('summary', {}, `Parameters (${Object.keys(data.params ?? {}).length})`),
-            h('table', { class: 'kv' }, Object.entries(data.params ?? {}).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, String(v))))))));
+        h('div', {}, h('strong', {}, 'Webhook '), code(`${data.method} ${data.url}`), params(data.params)));
       this.unanswered.push({ url: data.url, method: data.method, element: /** @type {HTMLElement} */ (element.lastElementChild) });
       this.push(at, element);
       return;
@@ -66,6 +75,40 @@ export class Timeline {
     } else if (type === 'notification') {
       this.fedNotices.add(`${data.code} ${data.message}`);
       this.push(at, notice(at, data.code, data.level, data.message));
+    }
+  }
+
+  /**
+   * The call's stored HTTP exchanges (`GET /Calls/{Sid}/Events.json`, call-events.md): what
+   * shows the webhooks of a call whose events the feed no longer holds (an old call, a
+   * restarted server). An exchange the feed also shows is left to the feed's richer entry;
+   * both are in time order, so the n-th stored exchange to a URL is the feed's n-th one.
+   * @param {any[]} events
+   */
+  setStored(events) {
+    this.storedEntries = events.map((event) => {
+      const { request, response } = event;
+      const at = Date.parse(response.date_created);
+      const key = `${request.method} ${request.url}`;
+      const element = h('li', { class: 'entry webhook stored' }, stamp(at),
+        h('div', {}, h('strong', {}, 'Request '), code(key), params(request.parameters),
+          h('div', { class: `answer ${response.response_code >= 200 && response.response_code < 300 ? 'ok' : 'failed'}` },
+            `answered ${response.response_code ?? '—'}${response.content_type ? ` (${response.content_type})` : ''} in ${response.request_duration} ms`),
+          response.response_body ? h('pre', { class: 'body' }, response.response_body) : null));
+      return { at, order: this.order++, element, key, shown: true };
+    });
+    // Exchanges the feed showed before these arrived are matched now.
+    for (const key of this.fedExchanges) this.supersede(key, false);
+    this.render();
+  }
+
+  /** The feed showed an exchange: hide the first stored one like it. @param {string} key @param {boolean} [count] */
+  supersede(key, count = true) {
+    if (count) this.fedExchanges.push(key);
+    const stored = this.storedEntries.find((e) => e.shown && e.key === key);
+    if (stored) {
+      stored.shown = false;
+      this.render();
     }
   }
 
@@ -118,7 +161,8 @@ export class Timeline {
   render() {
     this.frame ||= requestAnimationFrame(() => {
       this.frame = 0;
-      const all = [...this.feedEntries, ...this.heardEntries, ...this.noticeEntries, ...this.recordingEntries];
+      const stored = this.storedEntries.filter((e) => e.shown);
+      const all = [...this.feedEntries, ...stored, ...this.heardEntries, ...this.noticeEntries, ...this.recordingEntries];
       all.sort((a, b) => a.at - b.at || a.order - b.order);
       this.list.replaceChildren(...all.map((e) => e.element));
     });
@@ -134,6 +178,10 @@ export class Timeline {
 const stamp = (at) => h('time', { datetime: new Date(at).toISOString() }, formatTime(at));
 /** @param {string} text */
 const code = (text) => h('code', {}, text);
+/** A request's parameters, folded. @param {Record<string, string> | undefined} values */
+const params = (values = {}) =>
+  h('details', { class: 'params' }, h('summary', {}, `Parameters (${Object.keys(values).length})`),
+    h('table', { class: 'kv' }, Object.entries(values).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, String(v))))));
 
 /** @param {any} data the `webhook-answered` payload */
 function webhookAnswer(data) {

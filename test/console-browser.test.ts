@@ -3,6 +3,7 @@
  * clicks, checked against what the REST API says. The REST side is driven by the official SDK.
  */
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -96,6 +97,8 @@ describe('the web console', { skip: chromiumMissing }, () => {
     // The verbs the TwiML ran, and what the simulated phone heard, are on the same timeline.
     await page.locator('.timeline .verb', { hasText: '<Pause> started' }).waitFor();
     await page.locator('.timeline .heard', { hasText: 'Welcome to the console' }).waitFor();
+    // The stored copy of the same exchange (Events.json) gives way to the feed's entry.
+    assert.equal(await page.locator('.timeline .webhook', { hasText: `${h.app.url}/console-voice` }).count(), 1);
     await h.client.calls(call.sid).update({ status: 'completed' });
     await page.locator('.call-summary .badge', { hasText: 'completed' }).waitFor();
   });
@@ -254,5 +257,47 @@ describe('the web console', { skip: chromiumMissing }, () => {
     await row(call.sid).waitFor({ state: 'detached' });
     const ended = await eventually(() => h.client.calls(call.sid).fetch(), (c) => c.status !== 'ringing');
     assert.equal(ended.status, 'canceled');
+  });
+
+  it('the timeline shows each status callback delivery with its parameters and answer', async () => {
+    h.app.route('/status', () => ({ status: 204 }));
+    const call = await h.client.calls.create({
+      to: '+14155550111', from: '+15005550006', twiml: LONG_PAUSE, statusCallback: `${h.app.url}/status`, statusCallbackEvent: ['answered', 'completed'],
+    });
+    await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+    const answered = page.locator('.timeline .callback', { hasText: `${h.app.url}/status` }).filter({ hasText: 'in-progress' });
+    await answered.waitFor();
+    assert.match((await answered.textContent())!, /answered 204 in \d+ ms/);
+    await h.client.calls(call.sid).update({ status: 'completed' });
+    await page.locator('.timeline .callback', { hasText: 'CallStatuscompleted' }).waitFor();
+  });
+});
+
+describe('the web console after a restart', { skip: chromiumMissing }, () => {
+  it("shows an old call's webhooks from its stored events when the feed no longer has them", async () => {
+    const first = await startHarness({ timeScale: 0.1, keepDataDir: true });
+    first.app.route('/old', '<Response><Say>Before the restart</Say><Hangup/></Response>');
+    const call = await first.client.calls.create({ to: '+14155550112', from: '+15005550006', url: `${first.app.url}/old` });
+    await eventually(() => first.client.calls(call.sid).fetch(), (c) => c.status === 'completed');
+    const oldUrl = `${first.app.url}/old`;
+    await first.close();
+
+    const h = await startHarness({ timeScale: 0.1, dataDir: first.dataDir });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await signIn(page, h.server.url, h.server.accountSid, h.server.authToken);
+      await page.goto(`${h.server.url}/console/#/calls/${call.sid}`);
+      const stored = page.locator('.timeline .stored', { hasText: `POST ${oldUrl}` });
+      await stored.waitFor();
+      assert.equal(await stored.locator('pre.body').textContent(), '<Response><Say>Before the restart</Say><Hangup/></Response>');
+      const params = await stored.locator('table.kv').textContent();
+      assert.match(params!, new RegExp(`call_sid${call.sid}`));
+      assert.equal(await page.locator('.timeline .webhook:not(.stored)').count(), 0, 'the new server\'s feed has nothing of the old call');
+    } finally {
+      await browser.close();
+      await h.close();
+      await rm(first.dataDir, { recursive: true, force: true });
+    }
   });
 });
