@@ -65,14 +65,26 @@ describe('the Events subresource of a call', () => {
     return call;
   };
 
-  it('lists every webhook and status callback of the call, oldest first, in Twilio’s shape', async () => {
+  it('lists the creating API request, every webhook and status callback of the call, oldest first, in Twilio’s shape', async () => {
     const call = await placeAndFinish();
-    const events = await eventually(() => h.client.calls(call.sid).events.list(), (list) => list.length === 6);
+    const events = await eventually(() => h.client.calls(call.sid).events.list(), (list) => list.length === 7);
     const body = lastJson(h);
     assertEventsBody(body);
     const raw = body.events as Json[];
 
-    const twiml = raw.filter((e) => !e.request.url.endsWith('/status'));
+    // First, as in Twilio's example: the REST request that created the call, and its answer.
+    const created = raw[0]!;
+    assert.equal(created.request.method, 'POST');
+    assert.equal(created.request.url, `${h.server.url}/2010-04-01/Accounts/${h.server.accountSid}/Calls.json`);
+    assert.deepEqual(
+      { to: created.request.parameters.to, from: created.request.parameters.from, url: created.request.parameters.url },
+      { to: '+14155550180', from: '+15005550006', url: `${h.app.url}/voice` },
+    );
+    assert.equal(created.request.parameters.status_callback_event, 'initiated ringing answered completed');
+    assert.deepEqual([created.response.response_code, created.response.content_type], [201, 'application/json']);
+    assert.equal(JSON.parse(created.response.response_body).sid, call.sid);
+
+    const twiml = raw.slice(1).filter((e) => !e.request.url.endsWith('/status'));
     assert.deepEqual(twiml.map((e) => e.request.url), [`${h.app.url}/voice`, `${h.app.url}/next`]);
     const [voice, next] = twiml as [Json, Json];
     assert.equal(voice.request.method, 'POST');
@@ -105,7 +117,7 @@ describe('the Events subresource of a call', () => {
 
   it('pages with PageSize and next_page_uri; the SDK follows the pages to the end', async () => {
     const call = await placeAndFinish();
-    const all = await eventually(() => h.client.calls(call.sid).events.list(), (list) => list.length === 6);
+    const all = await eventually(() => h.client.calls(call.sid).events.list(), (list) => list.length === 7);
     const paged = await h.client.calls(call.sid).events.list({ pageSize: 4 });
     assert.deepEqual(paged.map((e) => e.request), all.map((e) => e.request));
     const first = await h.client.calls(call.sid).events.page({ pageSize: 4 });
@@ -117,7 +129,7 @@ describe('the Events subresource of a call', () => {
     assert.match(body.next_page_uri, /^\/2010-04-01\/Accounts\/AC\w+\/Calls\/CA\w+\/Events\.json\?PageSize=4&Page=1&PageToken=PA\d+$/);
     const second = await first.nextPage();
     assertEventsBody(lastJson(h));
-    assert.equal(second!.instances.length, 2);
+    assert.equal(second!.instances.length, 3);
     assert.equal(lastJson(h).next_page_uri, null);
   });
 
@@ -125,14 +137,31 @@ describe('the Events subresource of a call', () => {
     const call = await h.client.calls.create({
       to: '+14155550181', from: '+15005550006', url: `${h.app.url}/broken`, fallbackUrl: `${h.app.url}/next`,
     });
-    const events = await eventually(() => h.client.calls(call.sid).events.list(), (list) => list.length === 2);
-    const [broken, fallback] = events.map((e) => ({ request: e.request as Json, response: e.response as Json }));
+    const events = await eventually(() => h.client.calls(call.sid).events.list(), (list) => list.length === 3);
+    const [broken, fallback] = events.slice(1).map((e) => ({ request: e.request as Json, response: e.response as Json }));
     assert.equal(broken!.request.url, `${h.app.url}/broken`);
     assert.deepEqual([broken!.response.response_code, broken!.response.response_body], [500, 'app crashed']);
     assert.equal(fallback!.request.url, `${h.app.url}/next`);
     assert.equal(fallback!.request.parameters.error_code, '11200');
     assert.equal(fallback!.request.parameters.error_url, `${h.app.url}/broken`);
     assert.equal(fallback!.response.response_code, 200);
+  });
+
+  it('logs a REST update of the live call with what it changed, and never a SIP password', async () => {
+    h.app.route('/hold', '<Response><Pause length="3600"/></Response>');
+    // The simulated network answers SIP addresses too; the password is for the dial only.
+    const live = await h.client.calls.create({
+      to: 'sip:alice@127.0.0.1:1', from: '+15005550006', url: `${h.app.url}/hold`, sipAuthUsername: 'alice', sipAuthPassword: 's3cret',
+    });
+    await eventually(() => h.client.calls(live.sid).fetch(), (c) => c.status === 'in-progress');
+    await h.client.calls(live.sid).update({ url: `${h.app.url}/next`, method: 'POST' });
+    const events = await eventually(() => h.client.calls(live.sid).events.list(), (list) =>
+      list.some((e) => (e.request as Json).url.endsWith(`/Calls/${live.sid}.json`)) && list.some((e) => (e.request as Json).url.endsWith('/next')));
+    const update = events.find((e) => (e.request as Json).url.endsWith(`/Calls/${live.sid}.json`))!;
+    assert.deepEqual((update.request as Json).parameters, { url: `${h.app.url}/next`, method: 'POST' });
+    assert.equal((update.response as Json).response_code, 200);
+    assert.equal((events[0]!.request as Json).parameters.sip_auth_username, 'alice');
+    assert.ok(events.every((e) => !JSON.stringify(e.request).includes('s3cret')), 'the password is not logged');
   });
 
   it('answers 20404 for a call the account does not have, and the call’s subresource_uris point here', async () => {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { EventFeed } from '../src/api/event-feed.js';
+import { newSid } from '../src/domain/sid.js';
+import { CallEvents } from '../src/ports/call-events.js';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
 
 interface SseEvent { id: string | null; event: string; data: any }
@@ -260,3 +263,50 @@ describe('the feed’s bounded history and buffers', () => {
     await reader.close();
   });
 });
+
+describe('EventFeed history', () => {
+  const account = newSid('AC');
+  const call = newSid('CA');
+  const setup = (options: { historySize?: number; historyBytes?: number }) => {
+    const events = new CallEvents();
+    const feed = new EventFeed(events, { ...options, accountOf: (sid) => (sid === call ? account : undefined) });
+    const answer = (body: string) => events.emit('webhook-answered', { callSid: call, url: 'http://app/x', method: 'POST', ok: true, body, ms: 1, at: 0 });
+    return { events, feed, answer };
+  };
+  const seqs = (feed: EventFeed, after: number) => {
+    const sub = feed.subscribe(account, { push: () => {} }, after);
+    sub.stop();
+    return sub.reset ? 'reset' : sub.backlog.map((e) => e.seq);
+  };
+
+  it('keeps the last historySize events, consecutive, however many went by', () => {
+    const { feed, answer } = setup({ historySize: 1500 });
+    for (let i = 0; i < 5000; i++) answer('x');
+    assert.equal(feed.lastSeq(account), 5000);
+    assert.deepEqual(seqs(feed, 4997), [4998, 4999, 5000]);
+    assert.equal((seqs(feed, 3500) as number[]).length, 1500);
+    assert.equal((seqs(feed, 3500) as number[])[0], 3501);
+    assert.equal(seqs(feed, 3499), 'reset');
+    assert.deepEqual(seqs(feed, 5000), []);
+    assert.equal(seqs(feed, 5001), 'reset');
+  });
+
+  it('bounds the history in bytes too: large webhook bodies push old events out sooner', () => {
+    const { feed, answer } = setup({ historyBytes: 50_000 });
+    for (let i = 0; i < 20; i++) answer('x'.repeat(10_000));
+    // Each event costs a little over 10 kB: four fit in 50 kB.
+    assert.deepEqual(seqs(feed, 16), [17, 18, 19, 20]);
+    assert.equal(seqs(feed, 15), 'reset');
+  });
+
+  it('drops events of calls no account is known for, and forgets the verb of an ended call', () => {
+    const { events, feed } = setup({});
+    events.emit('verb-started', { callSid: newSid('CA'), verb: 'Say', at: 0 });
+    assert.equal(feed.lastSeq(account), 0);
+    events.emit('verb-started', { callSid: call, verb: 'Gather', at: 0 });
+    assert.equal(feed.verbOf(call), 'Gather');
+    events.emit('verb-ended', { callSid: call, verb: 'Gather', outcome: 'next', at: 0 });
+    assert.equal(feed.verbOf(call), null);
+  });
+});
+

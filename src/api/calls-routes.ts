@@ -5,6 +5,7 @@ import { formOf, type Form } from './form.js';
 import { isCallStatus } from '../domain/call-status.js';
 import { badRequest } from '../domain/errors.js';
 import type { CallFilter } from '../ports/store.js';
+import type { ApiExchangeLog } from './api-exchange-log.js';
 import type { Authenticator } from './auth.js';
 import { registerNotAllowed } from './not-allowed.js';
 import { buildPage, listFilters, pageRequest, readPaging, timeRange } from './paging.js';
@@ -22,7 +23,7 @@ type AccountParams = { Params: { accountSid: string } };
 type CallParams = { Params: { accountSid: string; callRef: string } };
 
 /** The Calls resource: `/2010-04-01/Accounts/{AccountSid}/Calls[.json|.xml]` (calls-api.md §2). */
-export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService): void {
+export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, exchanges?: ApiExchangeLog): void {
   const collection = ['/Calls', '/Calls.json', '/Calls.xml'].map((p) => `${accountPath(':accountSid')}${p}`);
   const instance = `${accountPath(':accountSid')}/Calls/:callRef`;
 
@@ -31,6 +32,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
       const { accountSid } = request.params;
       await auth.authorize(request, accountSid);
       const call = await calls.create(accountSid, parseCreateParams(formOf(request.body)));
+      exchanges?.record(request, reply, 201, call);
       return sendRecord(reply, formatOf(request), 201, 'Call', call, callJson);
     });
 
@@ -58,6 +60,7 @@ export function registerCallRoutes(app: FastifyInstance, auth: Authenticator, ca
     await auth.authorize(request, accountSid);
     const { id, format } = splitRef(callRef);
     const call = await calls.update(accountSid, id, parseUpdateParams(formOf(request.body)));
+    exchanges?.record(request, reply, 200, call);
     return sendRecord(reply, format, 200, 'Call', call, callJson);
   });
 

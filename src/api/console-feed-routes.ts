@@ -13,6 +13,8 @@ import { SseConnection } from './sse-connection.js';
 export interface FeedOptions {
   /** Events kept per account for resume. Default 20,000. */
   historySize?: number;
+  /** Bytes of history kept per account (estimated). Default 32 MiB. */
+  historyBytes?: number;
   /** Unsent bytes a client may fall behind by before it is dropped. Default 1 MiB. */
   maxBufferedBytes?: number;
   /** Interval of the `: keep-alive` comment. Default 15 s. */
@@ -32,7 +34,7 @@ const RETRY_MS = 1000;
  * (http-server.ts), so a browser never shows its own dialog over the console's sign-in form.
  */
 export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authenticator, calls: CallService, events: CallEvents, options: FeedOptions = {}): void {
-  const feed = new EventFeed(events, { historySize: options.historySize, accountOf: (sid) => calls.accountOf(sid) });
+  const feed = new EventFeed(events, { historySize: options.historySize, historyBytes: options.historyBytes, accountOf: (sid) => calls.accountOf(sid) });
   const open = new Set<SseConnection>();
   app.addHook('preClose', async () => {
     for (const connection of [...open]) connection.close();

@@ -11,12 +11,26 @@ export const FEED_EVENT_TYPES: readonly CallEventType[] = [
 export class FeedEntry {
   private text: string | null = null;
 
-  constructor(readonly seq: number, readonly type: CallEventType, readonly callSid: string, private readonly event: CallEventMap[CallEventType]) {}
+  /** What the entry costs the history, roughly (its frame's length, estimated without making it). */
+  readonly bytes: number;
+
+  constructor(readonly seq: number, readonly type: CallEventType, readonly callSid: string, private readonly event: CallEventMap[CallEventType]) {
+    this.bytes = estimateBytes(type, event);
+  }
 
   /** `id:`/`event:`/`data:` lines (WHATWG HTML §9.2.6), serialized on first use only. */
   get frame(): string {
     return (this.text ??= `id: ${this.seq}\nevent: ${this.type}\ndata: ${JSON.stringify(feedData(this.type, this.event))}\n\n`);
   }
+}
+
+/** Webhook bodies and parameters dominate; the rest are small, fixed-shape objects (a Call JSON is ~1.5 kB). */
+function estimateBytes(type: CallEventType, event: CallEventMap[CallEventType]): number {
+  const e = event as { body?: string; params?: Record<string, string> };
+  let bytes = type === 'status' ? 2048 : 256;
+  if (e.body) bytes += e.body.length;
+  if (e.params) for (const [k, v] of Object.entries(e.params)) bytes += k.length + v.length + 6;
+  return bytes;
 }
 
 /** For `status`, `call` is the REST Call JSON (the renderer of `/Calls/{Sid}.json`); the rest goes as emitted. */
@@ -46,6 +60,8 @@ export interface Subscription {
 export interface EventFeedOptions {
   /** Events kept per account for resume. Default 20,000. */
   historySize?: number;
+  /** Bytes of history kept per account (estimated), whatever the count. Default 32 MiB. */
+  historyBytes?: number;
   /** Which account a call belongs to, for events that do not say (all but `status` and `status-callback`). */
   accountOf(callSid: string): string | undefined;
 }
@@ -55,7 +71,7 @@ const KNOWN_CALLS = 100_000;
 
 /**
  * The per-account feed behind `GET /console/v1/events`: numbers every CallEvents event with a
- * per-account, strictly increasing sequence, keeps the last `historySize` in a ring for resume,
+ * per-account, strictly increasing sequence, keeps the latest (bounded in count and bytes) for resume,
  * and fans each one out to the account's subscribers, in the order the hub emitted them (so the
  * events of one call stay in the order they happened). It also keeps the verb each live call is
  * running now, from `verb-started` / `verb-ended`.
@@ -68,10 +84,12 @@ export class EventFeed {
   private readonly callAccounts = new Map<string, string>();
   private readonly verbs = new Map<string, string | null>();
   private readonly historySize: number;
+  private readonly historyBytes: number;
   private readonly stops: (() => void)[];
 
   constructor(events: CallEvents, private readonly options: EventFeedOptions) {
     this.historySize = Math.max(1, options.historySize ?? 20_000);
+    this.historyBytes = Math.max(1, options.historyBytes ?? 32 * 1024 * 1024);
     this.stops = FEED_EVENT_TYPES.map((type) => events.on(type, (event) => this.record(type, event)));
   }
 
@@ -138,36 +156,45 @@ export class EventFeed {
 
   private feed(accountSid: string): AccountFeed {
     let feed = this.accounts.get(accountSid);
-    if (!feed) this.accounts.set(accountSid, (feed = new AccountFeed(this.historySize)));
+    if (!feed) this.accounts.set(accountSid, (feed = new AccountFeed(this.historySize, this.historyBytes)));
     return feed;
   }
 }
 
-/** One account's sequence, history ring and subscribers. */
+/** One account's sequence, history and subscribers. The history is bounded in events and in bytes. */
 class AccountFeed {
   seq = 0;
-  size = 0;
   readonly subscribers = new Set<FeedSubscriber>();
-  private readonly ring: (FeedEntry | undefined)[];
-  private next = 0;
+  /** entries[start..] are kept, oldest first; their seqs are consecutive and end at `seq`. */
+  private entries: (FeedEntry | undefined)[] = [];
+  private start = 0;
+  private bytes = 0;
 
-  constructor(private readonly capacity: number) {
-    this.ring = new Array(capacity);
+  constructor(private readonly maxEvents: number, private readonly maxBytes: number) {}
+
+  get size(): number {
+    return this.entries.length - this.start;
   }
 
   append<K extends CallEventType>(type: K, callSid: string, event: CallEventMap[K]): FeedEntry {
     const entry = new FeedEntry(++this.seq, type, callSid, event);
-    this.ring[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
-    this.size = Math.min(this.size + 1, this.capacity);
+    this.entries.push(entry);
+    this.bytes += entry.bytes;
+    while (this.size > this.maxEvents || (this.bytes > this.maxBytes && this.size > 1)) {
+      this.bytes -= this.entries[this.start]!.bytes;
+      this.entries[this.start++] = undefined;
+    }
+    // Compacts once the dropped head outweighs what is kept: amortised O(1) per event.
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
     return entry;
   }
 
   /** The kept entries with `seq > after`, oldest first. */
   since(after: number): FeedEntry[] {
-    const count = Math.min(this.size, this.seq - after);
-    const out: FeedEntry[] = [];
-    for (let i = count; i > 0; i--) out.push(this.ring[(this.next - i + this.capacity) % this.capacity]!);
-    return out;
+    const oldest = this.seq - this.size + 1;
+    return this.entries.slice(this.start + Math.max(0, after + 1 - oldest)) as FeedEntry[];
   }
 }

@@ -19,6 +19,7 @@ import type { CallEvents } from '../ports/call-events.js';
 import { registerConsoleFeedRoutes, type FeedOptions } from './console-feed-routes.js';
 import type { CallEventStore } from '../ports/call-event-store.js';
 import { registerCallEventRoutes } from './call-events-routes.js';
+import { ApiExchangeLog } from './api-exchange-log.js';
 
 export interface HttpServerDeps {
   store: Store;
@@ -80,7 +81,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   });
 
   const auth = new Authenticator(deps.tokens);
-  registerCallRoutes(app, auth, deps.calls);
+  registerCallRoutes(app, auth, deps.calls, new ApiExchangeLog(deps.callEvents, deps.clock, app.log));
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
