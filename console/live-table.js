@@ -38,6 +38,13 @@ export class LiveCalls {
     /** @type {Map<string, Change>} */
     this.pending = new Map();
     this.frame = 0;
+    /**
+     * This page's clock minus the server's, from the feed: an event's `at` is the server's time,
+     * so the smallest `Date.now() - at` seen is the offset plus the shortest delivery delay.
+     * Durations count from `start_time` (the server's clock) with it, so a browser on another
+     * machine with a wrong clock still shows true durations.
+     */
+    this.skew = Infinity;
     this.timer = setInterval(() => this.tick(), 1000);
     tbody.addEventListener('click', (event) => {
       const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action="end"]');
@@ -81,6 +88,7 @@ export class LiveCalls {
   apply({ type, data }) {
     const sid = data?.callSid;
     if (typeof sid !== 'string') return;
+    if (typeof data.at === 'number') this.skew = Math.min(this.skew, Date.now() - data.at);
     const change = this.pending.get(sid) ?? {};
     if (type === 'status') change.call = data.call;
     else if (type === 'verb-started') {
@@ -119,10 +127,15 @@ export class LiveCalls {
 
   /** The durations of answered calls, once a second (the page's clock; no request). */
   tick() {
-    const now = Date.now();
+    const now = this.serverNow();
     for (const row of this.rows.values()) {
       if (row.call.status === 'in-progress') row.cells.duration.textContent = formatDuration((now - row.startMs) / 1000);
     }
+  }
+
+  /** The server's time now, as well as the feed lets the page know it. */
+  serverNow() {
+    return Date.now() - (Number.isFinite(this.skew) ? this.skew : 0);
   }
 
   close() {
@@ -163,7 +176,7 @@ export class LiveCalls {
     if (old.to !== call.to) row.cells.to.textContent = call.to;
     if (old.start_time !== call.start_time) row.startMs = call.start_time ? Date.parse(call.start_time) : 0;
     if (call.status !== 'in-progress') row.cells.duration.textContent = '';
-    else if (old.status !== 'in-progress') row.cells.duration.textContent = formatDuration((Date.now() - row.startMs) / 1000);
+    else if (old.status !== 'in-progress') row.cells.duration.textContent = formatDuration((this.serverNow() - row.startMs) / 1000);
     // A leg that runs no TwiML of its own (a <Dial>'s child) shows that it is bridged instead.
     const shown = verb ?? (call.status !== 'in-progress' ? '…' : row.bridged ? 'bridged' : '');
     if (row.cells.verb.textContent !== shown) row.cells.verb.textContent = shown;

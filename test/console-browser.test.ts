@@ -274,6 +274,23 @@ describe('the web console', { skip: chromiumMissing }, () => {
     await h.client.calls(call.sid).update({ status: 'completed' });
     await page.locator('.timeline .callback', { hasText: 'CallStatuscompleted' }).waitFor();
   });
+  it("durations count on the server's clock, even when the browser's clock is an hour ahead", async () => {
+    const skewed = await browser.newPage();
+    try {
+      await skewed.addInitScript(() => {
+        const real = Date.now;
+        Date.now = () => real() + 3_600_000;
+      });
+      await signIn(skewed, h.server.url, h.server.accountSid, h.server.authToken);
+      const call = await h.client.calls.create({ to: '+14155550113', from: '+15005550006', twiml: LONG_PAUSE });
+      const duration = skewed.locator(`#live-calls [data-sid="${call.sid}"] .duration`);
+      await skewed.locator(`#live-calls [data-sid="${call.sid}"] .status`, { hasText: 'in-progress' }).waitFor();
+      assert.match((await duration.textContent())!, /^0:0\d$/);
+      await h.client.calls(call.sid).update({ status: 'completed' });
+    } finally {
+      await skewed.close();
+    }
+  });
 });
 
 describe('the web console after a restart', { skip: chromiumMissing }, () => {
