@@ -4,6 +4,7 @@ import type { CallEventStore } from '../ports/call-event-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Form } from './form.js';
 import { callJson } from './render/resources.js';
+import { jsonText } from './respond.js';
 
 /** Parameters never written to the log: credentials the client sent for the dial only. */
 const SECRET_PARAMS = new Set(['SipAuthPassword']);
@@ -28,7 +29,7 @@ export class ApiExchangeLog {
       request: { method: request.method, url, parameters },
       response: {
         responseCode: status, requestDuration: reply.elapsedTime, contentType: 'application/json',
-        responseBody: JSON.stringify(callJson(call)), dateCreated: this.clock.now(),
+        responseBody: jsonText(call, callJson), dateCreated: this.clock.now(),
       },
     }).catch((err: unknown) => this.log.error({ err, callSid: call.sid }, 'could not record the API request in the call events'));
   }

@@ -24,17 +24,22 @@ export function formatOf(request: FastifyRequest): Format {
 /** JSON text of each call snapshot: snapshots are immutable, and polling apps fetch the same one often. */
 const jsonTexts = new WeakMap<object, string>();
 
-/** Sends a resource built by `render` from `record`, reusing the JSON text for the same record. */
-export function sendRecord<T extends object>(
-  reply: FastifyReply, format: Format, status: number, element: string, record: T, render: (record: T) => Record<string, unknown>,
-): FastifyReply {
-  if (format !== 'json') return sendInstance(reply, format, status, element, render(record));
+/** The JSON text of `render(record)`, made once per record. */
+export function jsonText<T extends object>(record: T, render: (record: T) => Record<string, unknown>): string {
   let text = jsonTexts.get(record);
   if (text === undefined) {
     text = JSON.stringify(render(record));
     jsonTexts.set(record, text);
   }
-  return reply.code(status).type('application/json; charset=utf-8').send(text);
+  return text;
+}
+
+/** Sends a resource built by `render` from `record`, reusing the JSON text for the same record. */
+export function sendRecord<T extends object>(
+  reply: FastifyReply, format: Format, status: number, element: string, record: T, render: (record: T) => Record<string, unknown>,
+): FastifyReply {
+  if (format !== 'json') return sendInstance(reply, format, status, element, render(record));
+  return reply.code(status).type('application/json; charset=utf-8').send(jsonText(record, render));
 }
 
 export function sendInstance(reply: FastifyReply, format: Format, status: number, element: string, body: Record<string, unknown>): FastifyReply {
