@@ -57,8 +57,8 @@ export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authentica
     const header = request.headers['last-event-id'];
     const after = readSeq(typeof header === 'string' && header.trim() !== '' ? header.trim() : one(query, 'after'));
 
-    // From here to the last backlog frame nothing yields, so no event can fall between the
-    // backlog and the live events.
+    // From here to handing over the backlog nothing yields, so no event can fall between the
+    // backlog and the live events (which queue behind it while it is paced out).
     reply.hijack();
     let stop = () => {};
     const connection = new SseConnection(reply.raw, {
@@ -76,7 +76,7 @@ export function registerConsoleFeedRoutes(app: FastifyInstance, auth: Authentica
     if (subscription.reset) {
       connection.send(`id: ${subscription.lastSeq}\nevent: reset\ndata: ${JSON.stringify({ seq: subscription.lastSeq })}\n\n`);
     }
-    for (const entry of subscription.backlog) connection.send(entry.frame);
+    connection.catchUp(subscription.backlog);
     if (connection.isClosed) stop();
   });
 }
