@@ -8,9 +8,10 @@
  * machine line, one markdown table and its notes. Exit code: 0 all targets met, 1 a target
  * missed, 2 the run failed.
  *
- *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue   run a subset
+ *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console   run a subset
  *   (the SIP rows, bench/sip.ts, need sipp; without it they are skipped with a note; bridge-relay,
- *   bench/bridge.ts, installs rtpengine with scripts/install-bench-peers.sh when it is missing)
+ *   bench/bridge.ts, installs rtpengine with scripts/install-bench-peers.sh when it is missing; console,
+ *   bench/console.ts, needs /usr/bin/chromium and is skipped with a note without it)
  *   BENCH_CPU_PROF=/some/dir                  write a .cpuprofile per Switchboard child
  */
 import { performance } from 'node:perf_hooks';
@@ -25,6 +26,7 @@ import { benchDialSetup } from './dial-setup.js';
 import { runWrk, wrkVersion, type WrkResult } from './wrk.js';
 import { log, progress } from './progress.js';
 import { benchQueue } from './queue.js';
+import { benchConsole } from './console.js';
 
 const WARMUP_MS = 1000;
 const FETCH_ROUNDS = 5;
@@ -313,7 +315,7 @@ async function benchMemory(): Promise<void> {
 }
 
 /** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
-const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   await measureBackgroundCpu(1000);
@@ -337,6 +339,7 @@ async function main(): Promise<void> {
   if (only.has('bridge-relay')) await benchBridgeRelay();
   if (only.has('dial-setup')) await benchDialSetup();
   if (only.has('queue')) await benchQueue();
+  if (only.has('console')) await benchConsole();
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
   progress.done();
   printTable();

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian programs the SIP interop tests drive (test/peers/): sipp, baresip, espeak-ng,
-# sox and ffmpeg. Idempotent: does nothing when all five are already on PATH.
+# Installs the Debian programs the tests drive: for the SIP interop tests (test/peers/) sipp,
+# baresip, espeak-ng, sox and ffmpeg; for the web console's browser tests chromium
+# (/usr/bin/chromium, driven by playwright-core). Idempotent: does nothing when all six are on PATH.
 # baresip-core, never the `baresip` metapackage: its Recommends pull in GTK, X11 and GStreamer.
 set -euo pipefail
 
 missing=()
-for tool in sipp baresip espeak-ng sox ffmpeg; do
+for tool in sipp baresip espeak-ng sox ffmpeg chromium; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ "${#missing[@]}" -eq 0 ]; then
@@ -23,4 +24,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 "${as_root[@]}" apt-get update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-  sip-tester baresip-core espeak-ng sox libsox-fmt-all ffmpeg
+  sip-tester baresip-core espeak-ng sox libsox-fmt-all ffmpeg chromium

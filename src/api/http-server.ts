@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { SimNetwork } from '../simnet/sim-network.js';
 import { registerSimRoutes } from './sim-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { authenticateBeforeBody, Authenticator } from './auth.js';
 import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
@@ -118,6 +119,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerCallEventRoutes(app, auth, deps.calls, deps.callEvents);
   registerMessageRoutes(app, auth, deps.messages);
   registerQueueRoutes(app, auth, deps.queues);
+  registerConsoleRoutes(app);
   return app;
 }
 
