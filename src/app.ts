@@ -9,6 +9,7 @@ import { mediaAssetsAt } from './ports/media-assets.js';
 import type { RoomMixFactory } from './ports/room-mix.js';
 import { ConferenceService } from './conferences/conference-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
+import { mixedRoomFactory } from './conferences/mixed-room-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
 import { isAuthToken, isSid, newSid } from './domain/sid.js';
@@ -93,6 +94,11 @@ export interface Switchboard {
   close(): Promise<void>;
 }
 
+/** With SIP on, rooms mix SIP legs as PCM in the media workers and link simulated legs to them. */
+function roomMixFor(clock: Clock, sipEdge: SipEdge | undefined): RoomMixFactory {
+  return sipEdge ? mixedRoomFactory(clock, () => sipEdge.roomMix()) : signalMixFactory(clock);
+}
+
 /** How long shutdown waits for queued status callbacks before leaving them to the next start. */
 const DRAIN_GRACE_MS = 5000;
 
@@ -123,7 +129,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const events = new CallEvents(log);
   const assets = mediaAssetsAt(() => publicUrl);
   const conferences: ConferenceService = new ConferenceService({
-    store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
+    store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? roomMixFor(clock, sipEdge), log,
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
   const calls: CallService = new CallService({ store, clock, carrier, fetcher: webhooks, events, outbox, log, tokens, recordings, assets, conferences });

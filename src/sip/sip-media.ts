@@ -66,6 +66,11 @@ export class SipMedia implements Media {
     return this.host.currentStream();
   }
 
+  /** The RTP stream once the leg is answered; rejects when it never will be. */
+  answered(): Promise<RtpStream | undefined> {
+    return this.host.answeredStream(true).then((stream) => stream ?? this.host.currentStream());
+  }
+
   tap(sink: (signal: FarEndSignal) => void): MediaJoin {
     return this.joins.tap(sink);
   }

@@ -60,20 +60,24 @@ export class SipRoomMix implements AudioRoomMix {
 
   add(callSid: string, media: Media, options: MixOptions): MixMember {
     if (!(media instanceof SipMedia)) throw new TypeError(`Call ${callSid} is not a SIP leg: add it as a source`);
-    const stream = media.mixStream();
-    if (this.closed || !stream) return NO_MEMBER;
-    const room = this.openRoom(stream);
+    if (this.closed) return NO_MEMBER;
     const id = this.enter(callSid, { options: { ...options } });
     const entry = this.entries.get(id)!;
-    if (room.isLocal(stream)) room.add(id, stream, this.resolve(options));
-    else {
-      entry.media = media;
-      room.add(id, undefined, this.resolve(options));
-      entry.tap = media.tap((signal) => {
-        if (signal.kind === 'audio' && this.entries.get(id) === entry) room.feed(id, signal.pcm);
-      });
-    }
+    // A conference may seat a participant while its answer is still on the way.
+    const stream = media.mixStream();
+    if (stream) this.seat(id, entry, media, stream);
+    else media.answered().then((s) => s && this.entries.get(id) === entry && !this.closed && this.seat(id, entry, media, s), () => undefined);
     return this.member(id, entry);
+  }
+
+  private seat(id: number, entry: Entry, media: SipMedia, stream: RtpStream): void {
+    const room = this.openRoom(stream);
+    if (room.isLocal(stream)) return room.add(id, stream, this.resolve(entry.options));
+    entry.media = media;
+    room.add(id, undefined, this.resolve(entry.options));
+    entry.tap = media.tap((signal) => {
+      if (signal.kind === 'audio' && this.entries.get(id) === entry) room.feed(id, signal.pcm);
+    });
   }
 
   addSource(callSid: string, options: MixOptions): MixSource {
