@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, startHarness, type Harness } from './helpers/harness.js';
-import { readWav8k, tonePower } from './peers/audio-compare.js';
+import { EspeakTts } from '../src/audio/espeak-tts.js';
+import { correlate, readWav8k, tonePower } from './peers/audio-compare.js';
 import { withBaresips, type BaresipHandle } from './peers/baresip.js';
 import { writeWav8k } from './peers/pcap.js';
 import { freeUdpPort, freeUdpRange } from './peers/ports.js';
@@ -23,8 +24,8 @@ const PHASE_MS = 3000;
 /** Phase edges are wall-clock times against each phone's recording start: keep clear of them. */
 const MARGIN_MS = 700;
 
-function tone(hz: number, seconds: number): Int16Array {
-  return Int16Array.from({ length: seconds * 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000)));
+function tone(hz: number, seconds: number, amplitude = 6000): Int16Array {
+  return Int16Array.from({ length: seconds * 8000 }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8000)));
 }
 
 describe('a conference of three baresip phones', { timeout: 120_000 }, () => {
@@ -32,6 +33,7 @@ describe('a conference of three baresip phones', { timeout: 120_000 }, () => {
   let h: Harness;
   let target: string;
   let dir: string;
+  const tts = new EspeakTts();
 
   before(async () => {
     const rtp = await freeUdpRange(100);
@@ -41,6 +43,7 @@ describe('a conference of three baresip phones', { timeout: 120_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'conference-baresip-'));
     for (const [i, hz] of TONES.entries()) writeWav8k(join(dir, `tone-${i}.wav`), tone(hz, 40));
     writeWav8k(join(dir, 'hold.wav'), tone(HOLD_TONE, 20));
+    for (const [i, hz] of TONES.entries()) writeWav8k(join(dir, `quiet-${i}.wav`), tone(hz, 40, 800));
   });
   after(async () => {
     await h.close();
@@ -57,11 +60,12 @@ describe('a conference of three baresip phones', { timeout: 120_000 }, () => {
       async (phones) => {
         const established: number[] = [];
         const sids: string[] = [];
+        const started = Date.now();
         for (const [i, phone] of phones.entries()) {
           await phone.dial(`sip:${NUMBER}@${target}`);
           await phone.waitForEvent('CALL_ESTABLISHED', 15_000);
           established[i] = Date.now();
-          sids[i] = (await h.app.waitFor('/voice', (r) => String(r.params.From).includes(USERS[i]))).params.CallSid;
+          sids[i] = (await h.app.waitFor('/voice', (r) => r.at >= started && String(r.params.From).includes(USERS[i]))).params.CallSid;
         }
         const conference = await eventually(
           async () => {
@@ -112,6 +116,51 @@ describe('a conference of three baresip phones', { timeout: 120_000 }, () => {
           const pcm = heard(i, held);
           assert.ok(absent(pcm, HOLD_TONE, TONES[2 - i]), `phone ${i} does not hear the hold document`);
           assert.ok(absent(pcm, TONES[1], TONES[2 - i]), `phone ${i} does not hear the held phone`);
+        }
+      },
+    );
+  });
+
+  it('in a room of two baresip phones and a simulated phone, the SIP phones hear its words in the mix and it hears both of them', async () => {
+    const text = 'This is the simulated phone speaking in the conference.';
+    h.app.route('/voice', '<Response><Dial><Conference beep="false" waitUrl="">mixedroom</Conference></Dial></Response>');
+    await withBaresips(
+      [0, 1].map((i) => ({ user: USERS[i], audioSource: join(dir, `quiet-${i}.wav`) })),
+      async (phones) => {
+        const sids: string[] = [];
+        const started = Date.now();
+        for (const [i, phone] of phones.entries()) {
+          await phone.dial(`sip:${NUMBER}@${target}`);
+          await phone.waitForEvent('CALL_ESTABLISHED', 15_000);
+          sids[i] = (await h.app.waitFor('/voice', (r) => r.at >= started && String(r.params.From).includes(USERS[i]))).params.CallSid;
+        }
+        const simulated = await h.sim('POST', '/sim/v1/calls', { from: '+15005550999', to: NUMBER });
+        assert.ok(simulated.status < 300, JSON.stringify(simulated.body));
+        const simSid = simulated.body.callSid as string;
+        await eventually(
+          async () => {
+            const [room] = await h.client.conferences.list({ friendlyName: 'mixedroom', status: 'in-progress' });
+            return room ? (await h.client.conferences(room.sid).participants.list()).length : 0;
+          },
+          (n) => n === 3,
+          10_000,
+        );
+        await h.sim('POST', `/sim/v1/calls/${simSid}/speech`, { text });
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        const heard = (await h.sim('GET', `/sim/v1/calls/${simSid}`)).body.heard as { kind: string; ms?: number; fromCallSid?: string }[];
+        for (const phone of phones) await phone.hangup();
+        await Promise.all(phones.map((phone) => phone.waitForEvent('CALL_CLOSED', 15_000)));
+
+        for (const sid of sids) {
+          const ms = heard.filter((e) => e.kind === 'audio' && e.fromCallSid === sid).reduce((n, e) => n + (e.ms ?? 0), 0);
+          assert.ok(ms > 2000, `the simulated phone heard ${sid} for ${ms} ms`);
+        }
+        const speech = await tts.render(text, { voice: 'man', language: 'en-US' });
+        for (const [i, phone] of phones.entries()) {
+          const recording = readWav8k(phone.recordings()[0].dec);
+          const match = correlate(speech, recording);
+          assert.ok(match.corr > 0.8, `phone ${i} heard the simulated phone's words: ${match.corr.toFixed(3)}`);
+          assert.ok(tonePower(recording, TONES[1 - i]) > 100 * tonePower(recording, TONES[i]), `phone ${i} hears the other SIP phone, not itself`);
         }
       },
     );
