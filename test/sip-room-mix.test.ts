@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Leg } from '../src/ports/carrier.js';
 import { recordingListener } from '../src/ports/carrier.contract.js';
 import { SystemClock } from '../src/ports/system-clock.js';
+import { runRoomMixContract, type RoomMixHarness } from '../src/ports/room-mix.contract.js';
 import { startSipEdge, type SipEdge } from '../src/sip/sip-edge.js';
 import { tonePower } from './peers/audio-compare.js';
 import { BridgePhone } from './helpers/bridge-phone.js';
@@ -169,5 +170,39 @@ describe('conference audio on SIP: the media worker\'s N−1 mix', { timeout: 12
       mix.close();
       await hangup(members);
     }
+  });
+  describe('the RoomMix contract', () => {
+    const placed: (Member & { index: number; from: number })[] = [];
+    const harness: RoomMixHarness = {
+      mix: () => edge.roomMix(),
+      leg: async (index) => {
+        const member = { ...(await place(index === 1 ? 'PCMA' : 'PCMU')), index, from: 0 };
+        placed.push(member);
+        return { callSid: member.callSid, media: member.leg.media };
+      },
+      listen: () => {
+        for (const m of placed) m.from = m.phone.rtp.packets.length;
+      },
+      speak: async (speakers) => {
+        await Promise.all(placed.filter((m) => speakers.includes(m.callSid)).map((m) => m.phone.sendTone(TONES[m.index], 400)));
+        await sleep(150);
+      },
+      heard: async (listener, speaker) => {
+        const l = placed.find((m) => m.callSid === listener)!;
+        const s = placed.find((m) => m.callSid === speaker)!;
+        // A tone heard is some 1e10; what is left of an absent one (leakage, G.711 noise) under 1e7.
+        return tonePower(l.phone.audioSince(l.from), TONES[s.index]) > 1e8;
+      },
+      close: async () => {
+        await hangup(placed.splice(0));
+      },
+    };
+    runRoomMixContract((title, body) => it(title, async () => {
+      try {
+        await body(harness);
+      } finally {
+        await harness.close();
+      }
+    }));
   });
 });
