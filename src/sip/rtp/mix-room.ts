@@ -42,6 +42,7 @@ export class Seat {
   ) {}
 }
 
+const NO_SEATS: readonly Seat[] = [];
 const INT16_MAX = 32767;
 const INT16_MIN = -32768;
 
@@ -68,6 +69,8 @@ export class MixRoom implements PacedStream {
   private readonly recordings = new Map<number, Recording>();
   private lastSlot = NaN;
   private lastMixAt: number | undefined;
+  /** This slot's speaking coaches (usually none). */
+  private readonly coaches: Seat[] = [];
 
   constructor(
     private readonly metrics: WorkerMetrics,
@@ -144,9 +147,13 @@ export class MixRoom implements PacedStream {
     this.lastSlot = slotTime;
     const total = this.total;
     total.fill(0);
+    const coaches = this.coaches;
+    coaches.length = 0;
     for (const seat of this.seats.values()) {
       seat.speaking = this.take(seat) && !seat.options.muted;
-      if (seat.speaking && seat.options.coach === null) for (let i = 0; i < FRAME_SAMPLES; i++) total[i] += seat.frame[i];
+      if (!seat.speaking) continue;
+      if (seat.options.coach !== null) coaches.push(seat);
+      else for (let i = 0; i < FRAME_SAMPLES; i++) total[i] += seat.frame[i];
     }
     const voice = this.voice[0];
     if (voice) {
@@ -194,11 +201,10 @@ export class MixRoom implements PacedStream {
     const own = seat.speaking && seat.options.coach === null;
     const out = seat.out;
     const total = this.total;
-    let coached = false;
-    for (const other of this.seats.values()) if (other.speaking && other.options.coach === seat.id) coached = true;
+    const coaches = this.coaches.length === 0 ? NO_SEATS : this.coaches.filter((coach) => coach.options.coach === seat.id);
     for (let i = 0; i < FRAME_SAMPLES; i++) {
       let s = own ? total[i] - seat.frame[i] : total[i];
-      if (coached) for (const other of this.seats.values()) if (other.speaking && other.options.coach === seat.id) s += other.frame[i];
+      for (const coach of coaches) s += coach.frame[i];
       out[i] = s > INT16_MAX ? INT16_MAX : s < INT16_MIN ? INT16_MIN : s;
     }
     if (seat.remote) this.reporter.out(seat.id, out.slice());
