@@ -99,8 +99,9 @@ async function ladder(kind: string, steps: [number, number][]): Promise<Step | u
 }
 
 export async function benchConference(): Promise<void> {
-  const three = await ladder('3-party SIP conferences', [[20, 3], [50, 3], [100, 3], [150, 3]]);
-  const single = await ladder('one SIP room', [[1, 25], [1, 100], [1, 200]]);
+  const three = await ladder('3-party SIP conferences', [[20, 3], [50, 3], [100, 3], [125, 3], [150, 3]]);
+  // 250 is a room's most participants (conferences.md §2 maxParticipants).
+  const single = await ladder('one SIP room', [[1, 25], [1, 100], [1, 250]]);
   rows.push({
     name: '9. most 3-party SIP conferences / largest single room with mix jitter p99 ≤ 5 ms',
     value: `${three ? fmt(three.rooms) : 'none'} conferences (${three ? fmt(three.cpuPerParticipant * 100, 2) : '–'}% of a core per participant); one room of ${single ? fmt(single.size) : 'none'} (${single ? fmt(single.cpuPerParticipant * 100, 2) : '–'}% per participant)`,
