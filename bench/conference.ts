@@ -74,7 +74,7 @@ async function runStep(rooms: number, size: number): Promise<Step> {
 }
 
 function describe(s: Step): string {
-  return `mix jitter p99 ${ms(s.mixP99)} (max ${ms(s.mixMax)}, ${fmt(s.ticks)} ticks); media workers CPU ${fmt(s.workersCpu * 100)}% of ${availableParallelism() * 100}% = ${fmt(s.cpuPerParticipant * 100, 2)}% of a core per participant; ${fmt(s.skipped)} frames skipped; ${fmt(s.receivedShare * 100)}% of the mixed packets back at the generator (generator process CPU ${fmt(s.generatorCpu)}%)`;
+  return `mix jitter p99 ${ms(s.mixP99)} (max ${ms(s.mixMax)}, ${fmt(s.ticks)} ticks); media workers CPU ${fmt(s.workersCpu * 100)}% of ${availableParallelism() * 100}% = ${fmt(s.cpuPerParticipant * 100, 2)}% of a core per participant; ${fmt(s.skipped)} frames skipped; ${fmt(s.receivedShare * 100)}% of the mixed packets back at the generator; the bench process (generator, media workers, main thread) used ${fmt(s.generatorCpu)}% CPU`;
 }
 
 /**
