@@ -8,7 +8,7 @@
  * machine line, one markdown table and its notes. Exit code: 0 all targets met, 1 a target
  * missed, 2 the run failed.
  *
- *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console   run a subset
+ *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console,conference   run a subset
  *   (the SIP rows, bench/sip.ts, need sipp; without it they are skipped with a note; bridge-relay,
  *   bench/bridge.ts, installs rtpengine with scripts/install-bench-peers.sh when it is missing; console,
  *   bench/console.ts, needs /usr/bin/chromium and is skipped with a note without it)
@@ -27,6 +27,7 @@ import { runWrk, wrkVersion, type WrkResult } from './wrk.js';
 import { log, progress } from './progress.js';
 import { benchQueue } from './queue.js';
 import { benchConsole } from './console.js';
+import { benchConference } from './conference.js';
 
 const WARMUP_MS = 1000;
 const FETCH_ROUNDS = 5;
@@ -315,7 +316,7 @@ async function benchMemory(): Promise<void> {
 }
 
 /** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
-const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console,conference').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   await measureBackgroundCpu(1000);
@@ -340,6 +341,7 @@ async function main(): Promise<void> {
   if (only.has('dial-setup')) await benchDialSetup();
   if (only.has('queue')) await benchQueue();
   if (only.has('console')) await benchConsole();
+  if (only.has('conference')) await benchConference();
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
   progress.done();
   printTable();

@@ -14,6 +14,7 @@ import { ConferenceService } from './conferences/conference-service.js';
 import { MessageService } from './messages/message-service.js';
 import { QueueService } from './queues/queue-service.js';
 import { signalMixFactory } from './conferences/signal-mix.js';
+import { mixedRoomFactory } from './conferences/mixed-room-mix.js';
 import { EMPTY_UPDATE } from './domain/call-command.js';
 import { CallService } from './calls/call-service.js';
 import { CallEventLog } from './calls/call-event-log.js';
@@ -111,6 +112,11 @@ export interface Switchboard {
   close(): Promise<void>;
 }
 
+/** With SIP on, rooms mix SIP legs as PCM in the media workers and link simulated legs to them. */
+function roomMixFor(clock: Clock, sipEdge: SipEdge | undefined): RoomMixFactory {
+  return sipEdge ? mixedRoomFactory(clock, () => sipEdge.roomMix()) : signalMixFactory(clock);
+}
+
 /** How long shutdown waits for queued status callbacks before leaving them to the next start. */
 const DRAIN_GRACE_MS = 5000;
 
@@ -142,7 +148,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
   const assets = mediaAssetsAt(() => publicUrl);
   const conferences: ConferenceService = new ConferenceService({
-    store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? signalMixFactory(clock), log,
+    store: store.conferences, clock, outbox, events, assets, recordings, mix: options.roomMix ?? roomMixFor(clock, sipEdge), log,
     calls: () => ({ create: (accountSid, request) => calls.create(accountSid, request), hangup: (accountSid, sid) => calls.update(accountSid, sid, { ...EMPTY_UPDATE, status: 'completed' }).then(() => {}) }),
   });
   const queues: QueueService = new QueueService({

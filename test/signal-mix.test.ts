@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import { SignalMix } from '../src/conferences/signal-mix.js';
 import type { FarEndSignal, Media } from '../src/ports/carrier.js';
 import { ManualClock } from '../src/ports/manual-clock.js';
+import type { Leg } from '../src/ports/carrier.js';
+import { recordingListener } from '../src/ports/carrier.contract.js';
+import { runRoomMixContract, type RoomMixHarness } from '../src/ports/room-mix.contract.js';
+import { SimNetwork } from '../src/simnet/sim-network.js';
 
 /** A leg as the mix sees it: what its far end sends (`send`), and what it was fed and played. */
 function leg() {
@@ -102,3 +106,42 @@ function audioLeg() {
   const media = { tap: (sink: (signal: FarEndSignal) => void) => (sinks.add(sink), { close: () => sinks.delete(sink) }) } as unknown as Media;
   return { media, send: (pcm: Int16Array) => { for (const sink of sinks) sink({ kind: 'audio', pcm }); } };
 }
+
+describe('SignalMix on simulated legs passes the RoomMix contract', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const sim = new SimNetwork({ clock });
+  const legs: { callSid: string; leg: Leg }[] = [];
+  const seen = new Map<string, number>();
+  let n = 0;
+  const heardOf = (callSid: string) => sim.heard(callSid)?.heard ?? [];
+  const harness: RoomMixHarness = {
+    mix: () => new SignalMix(clock),
+    leg: async () => {
+      const callSid = 'CA' + (++n).toString(16).padStart(32, 'd');
+      const { listener } = recordingListener();
+      const leg = sim.dial({ callSid, to: `+1555222${String(n).padStart(4, '0')}`, from: '+15550000000', ringTimeoutMs: 60_000 }, listener);
+      await clock.advance(1000);
+      legs.push({ callSid, leg });
+      return { callSid, media: leg.media };
+    },
+    listen: () => {
+      for (const { callSid } of legs) seen.set(callSid, heardOf(callSid).length);
+    },
+    speak: async (speakers) => {
+      for (const callSid of speakers) sim.speak(callSid, `this is ${callSid}`);
+      await clock.advance(0);
+    },
+    heard: async (listener, speaker) =>
+      heardOf(listener).slice(seen.get(listener) ?? 0).some((e) => e.kind === 'speech' && e.fromCallSid === speaker),
+    close: async () => {
+      for (const { leg } of legs.splice(0)) leg.hangup();
+    },
+  };
+  runRoomMixContract((title, body) => it(title, async () => {
+    try {
+      await body(harness);
+    } finally {
+      await harness.close();
+    }
+  }));
+});

@@ -1,4 +1,4 @@
-import type { CallRecording, Media } from './carrier.js';
+import type { CallRecording, FarEndSignal, Media } from './carrier.js';
 
 /**
  * A conference room's audio (conferences.md §1; house-review.md, "seams": media joins). Every
@@ -40,3 +40,21 @@ export interface MixMember {
 
 /** Makes the mix for a new room. */
 export type RoomMixFactory = () => RoomMix;
+
+/**
+ * A mix of audio (the SIP media worker's PCM mixer) that a room of mixed kinds links with the
+ * signal-level mix: it mixes the legs it `accepts` natively, and takes members of other kinds
+ * as sources whose words and keys (`FarEndSignal`s) are rendered into the mix as audio.
+ */
+export interface AudioRoomMix extends RoomMix {
+  /** Whether `media` is a leg this mix can carry natively (from its own audio). */
+  accepts(media: Media): boolean;
+  /** A member from elsewhere: what its far end sends (`feed`) is heard in the mix as `options` say. */
+  addSource(callSid: string, options: MixOptions): MixSource;
+  /** Whether any native member has been added (the room has audio of its own to record). */
+  readonly carriesAudio: boolean;
+}
+
+export interface MixSource extends MixMember {
+  feed(signal: FarEndSignal): void;
+}

@@ -8,6 +8,7 @@ import type { SipLogger } from './logger.js';
 import { SipRegistrar } from './registrar.js';
 import { MediaEngine, type MediaStats } from './rtp/media-engine.js';
 import { SipCarrier } from './sip-carrier.js';
+import { SipRoomMix } from './sip-room-mix.js';
 import type { SipTrunk } from './sip-endpoints.js';
 import { UdpTransport, type SipTraffic } from './transport/udp-transport.js';
 import { SipUserAgent } from './user-agent.js';
@@ -40,6 +41,8 @@ export interface SipEdge {
   mediaStats(): Promise<MediaStats>;
   /** SIP messages received and sent, and faults peers caused, so far (for /metrics). */
   traffic(): { messages: SipTraffic; faults: Record<string, number> };
+  /** A new conference room's PCM mix on the media workers (sip-room-mix.ts). */
+  roomMix(): SipRoomMix;
   close(): Promise<void>;
 }
 
@@ -67,14 +70,15 @@ export async function startSipEdge(options: SipEdgeOptions): Promise<SipEdge> {
   const ua = new SipUserAgent({ transport, clock: options.clock, contactHost, contactPort: port, logger: options.log });
   const registrar = options.clients ? new SipRegistrar({ clock: options.clock, clients: options.clients, realm: contactHost }) : undefined;
   if (registrar) ua.onRegister((request, source) => registrar.register(request, source));
-  const carrier = new SipCarrier({
-    ua, engine, clock: options.clock, tts: new EspeakTts({ espeakPath: paths.espeak, ffmpegPath: paths.ffmpeg }), audio: new AudioLoader({ ffmpegPath: paths.ffmpeg }), log: options.log, contactHost, trunk: options.trunk, registrar,
-  });
+  const tts = new EspeakTts({ espeakPath: paths.espeak, ffmpegPath: paths.ffmpeg });
+  const audio = new AudioLoader({ ffmpegPath: paths.ffmpeg });
+  const carrier = new SipCarrier({ ua, engine, clock: options.clock, tts, audio, log: options.log, contactHost, trunk: options.trunk, registrar });
   return {
     carrier,
     address: { host: contactHost, port, warnings: tools.warnings },
     mediaStats: () => engine.stats(),
     traffic: () => ({ messages: transport.traffic, faults: { ...transport.faults.totals(), ...ua.faults() } }),
+    roomMix: () => new SipRoomMix({ engine, tts, audio, clock: options.clock }),
     close: async () => {
       await ua.close();
       await engine.close();

@@ -61,6 +61,16 @@ export class SipMedia implements Media {
     return other instanceof SipMedia ? this.joins.join(other.joins) : null;
   }
 
+  /** The answered leg's RTP stream right now (a conference mix seats it), or undefined. */
+  mixStream(): RtpStream | undefined {
+    return this.host.currentStream();
+  }
+
+  /** The RTP stream once the leg is answered; rejects when it never will be. */
+  answered(): Promise<RtpStream | undefined> {
+    return this.host.answeredStream(true).then((stream) => stream ?? this.host.currentStream());
+  }
+
   tap(sink: (signal: FarEndSignal) => void): MediaJoin {
     return this.joins.tap(sink);
   }

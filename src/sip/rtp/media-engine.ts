@@ -6,6 +6,7 @@ import type { MediaEngineOptions, OpenOptions, RtpStream, StreamEvents } from '.
 import { aggregateStats, type MediaStats } from './media-stats.js';
 import { PortPool } from './port-pool.js';
 import type { Command, Report, WorkerConfig, WorkerStatsSample } from './protocol.js';
+import { MixRoomHandle } from './mix-room-handle.js';
 import { RtpStreamHandle } from './rtp-stream-handle.js';
 
 export type * from './media-api.js';
@@ -37,6 +38,7 @@ type OpenResult = Extract<Report, { type: 'opened' | 'open-failed' }>;
 class MediaWorker {
   readonly streams = new Map<number, RtpStreamHandle>();
   readonly opening = new Map<number, (result: OpenResult) => void>();
+  readonly rooms = new Map<number, MixRoomHandle>();
   readonly statsRequests = new Map<number, (sample: WorkerStatsSample) => void>();
   /** Streams opened or being opened: the load that picks the worker for the next stream. */
   load = 0;
@@ -156,6 +158,27 @@ export class MediaEngine {
   }
 
   /**
+   * A conference room's mixer on `near`'s worker (the first member's: it and every member later
+   * opened beside it are mixed from their packets), or the least-loaded one.
+   */
+  openRoom(near?: RtpStream): MixRoomHandle {
+    if (this.closing) throw new Error('MediaEngine is closed');
+    const target = this.workerOf(near) ?? this.leastLoaded();
+    if (!target) throw new Error('no media worker is running');
+    const room = new MixRoomHandle(this.nextStream++, (c) => {
+      if (c.type === 'room-close') void room.settled().then(() => target.rooms.delete(room.id));
+      target.post(c);
+    }, target);
+    target.rooms.set(room.id, room);
+    return room;
+  }
+
+  /** The worker a live stream is on (a room places members beside each other by it). */
+  workerIdOf(stream: RtpStream): object | undefined {
+    return this.workerOf(stream);
+  }
+
+  /**
    * Per-worker and total figures since the previous call: streams, packets sent/received per
    * second, send jitter p50/p99/max, frames skipped, event-loop delay. For benchmarks.
    */
@@ -226,6 +249,11 @@ export class MediaEngine {
       }
       case 'ready':
         return;
+      case 'room-out':
+      case 'room-play-done':
+      case 'room-record-done':
+      case 'room-record-failed':
+        return from.rooms.get(report.room)?.deliver(report);
       case 'fault':
         // A bug inside the worker caught at its boundary; the worker and its calls go on.
         process.emitWarning(`media worker: ${report.message}`, 'MediaEngineWarning');
@@ -246,6 +274,8 @@ export class MediaEngine {
     from.streams.clear();
     for (const [stream, resolve] of from.opening) resolve({ type: 'open-failed', stream, code: 'EWORKER', message: err.message });
     from.opening.clear();
+    for (const room of from.rooms.values()) room.fail(err);
+    from.rooms.clear();
     for (const resolve of from.statsRequests.values()) resolve(emptySample());
     from.statsRequests.clear();
   };
@@ -261,6 +291,8 @@ function emptySample(): WorkerStatsSample {
     framesSkipped: 0,
     jitterHistogram: new Uint32Array(0),
     jitterMaxMs: 0,
+    mixJitterHistogram: new Uint32Array(0),
+    mixJitterMaxMs: 0,
     eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
     busy: 0,
   };

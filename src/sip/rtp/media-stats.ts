@@ -16,6 +16,8 @@ export interface MediaLoadStats {
   relayPps: number;
   /** Deviation of each stream's inter-packet send interval from its slots' interval (20 ms), in ms. */
   sendJitterMs: Percentiles;
+  /** Deviation of each conference room's interval between mix ticks from 20 ms; `count` ticks. */
+  mixJitterMs: Percentiles & { count: number };
   /** Stream-frames not sent because the loop fell more than two slots behind. */
   framesSkipped: number;
   /** Event-loop delay of the worker; in `total`, the worst worker's figures. */
@@ -48,6 +50,13 @@ function summarize(samples: WorkerStatsSample[]): MediaLoadStats {
     for (let i = 0; i < h.length && i < JITTER_BINS; i++) histogram[i] += h[i];
   }
   for (let i = 0; i < JITTER_BINS; i++) count += histogram[i];
+  const mixHistogram = new Uint32Array(JITTER_BINS);
+  let mixCount = 0;
+  for (const s of samples) {
+    const h = s.mixJitterHistogram;
+    for (let i = 0; i < h.length && i < JITTER_BINS; i++) mixHistogram[i] += h[i];
+  }
+  for (let i = 0; i < JITTER_BINS; i++) mixCount += mixHistogram[i];
   const perSecond = (n: number, windowMs: number) => (windowMs > 0 ? (n * 1000) / windowMs : 0);
   const sum = (f: (s: WorkerStatsSample) => number) => samples.reduce((n, s) => n + f(s), 0);
   const worst = (f: (s: WorkerStatsSample) => number) => samples.reduce((n, s) => Math.max(n, f(s)), 0);
@@ -60,6 +69,12 @@ function summarize(samples: WorkerStatsSample[]): MediaLoadStats {
       p50: percentile(histogram, count, 0.5),
       p99: percentile(histogram, count, 0.99),
       max: worst((s) => s.jitterMaxMs),
+    },
+    mixJitterMs: {
+      p50: percentile(mixHistogram, mixCount, 0.5),
+      p99: percentile(mixHistogram, mixCount, 0.99),
+      max: worst((s) => s.mixJitterMaxMs),
+      count: mixCount,
     },
     framesSkipped: sum((s) => s.framesSkipped),
     eventLoopDelayMs: {

@@ -2,9 +2,11 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { MixRoom } from './mix-room.js';
 import { Pacer } from './pacer.js';
 import type { Command, Report, WorkerConfig } from './protocol.js';
 import type { RecordingResult } from './recording.js';
+import { FeedBuffer } from './relay.js';
 import { StreamState, type StreamReporter } from './stream-state.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -21,6 +23,8 @@ const config = workerData as WorkerConfig;
 const metrics = new WorkerMetrics();
 const pacer = new Pacer((err) => report({ type: 'fault', message: String(err) }));
 const streams = new Map<number, StreamState>();
+/** Conference rooms mixed here, with the streams of this worker sitting in each (by member). */
+const rooms = new Map<number, { mix: MixRoom; sitting: Map<number, StreamState> }>();
 /** Recordings still being written: shutdown waits for them so their results reach the main thread. */
 const writing = new Set<Promise<unknown>>();
 
@@ -31,6 +35,7 @@ function report(message: Report): void {
 const housekeeping = setInterval(() => {
   const now = performance.now();
   for (const stream of streams.values()) stream.housekeeping(now);
+  for (const room of rooms.values()) room.mix.housekeeping(now);
 }, HOUSEKEEPING_MS);
 
 function bind(localPort: number): Promise<Socket> {
@@ -80,6 +85,86 @@ function reporterFor(stream: number): StreamReporter {
   };
 }
 
+function roomReporter(room: number) {
+  return {
+    out: (member: number, pcm: Int16Array) => port!.postMessage({ type: 'room-out', room, member, pcm } satisfies Report, [pcm.buffer as ArrayBuffer]),
+    playDone: (play: number) => report({ type: 'room-play-done', room, play }),
+    recordingEnded: (recording: number, result: Promise<RecordingResult>) => {
+      const reported = result.then(
+        (r) => report({ type: 'room-record-done', room, recording, result: r }),
+        (err: Error) => report({ type: 'room-record-failed', room, recording, message: err.message }),
+      );
+      writing.add(reported);
+      void reported.finally(() => writing.delete(reported));
+    },
+  };
+}
+
+type RoomCommand = Extract<Command, { room: number }>;
+
+function handleRoom(command: RoomCommand): void {
+  if (command.type === 'room-open') {
+    const mix = new MixRoom(metrics, roomReporter(command.room));
+    rooms.set(command.room, { mix, sitting: new Map() });
+    pacer.add(mix);
+    return;
+  }
+  const room = rooms.get(command.room);
+  if (!room) {
+    if (command.type === 'room-play') report({ type: 'room-play-done', room: command.room, play: command.play });
+    if (command.type === 'room-record') report({ type: 'room-record-failed', room: command.room, recording: command.recording, message: 'room closed' });
+    return;
+  }
+  const { mix, sitting } = room;
+  switch (command.type) {
+    case 'room-add': {
+      leave(room, command.member);
+      const stream = command.stream === undefined ? undefined : streams.get(command.stream);
+      const remote = command.stream === undefined && !command.source;
+      const seat = mix.seat(command.member, { muted: command.muted, coach: command.coach }, remote);
+      if (remote) seat.fed = new FeedBuffer();
+      else if (command.source) return;
+      else if (stream) {
+        stream.sit({ room: mix, seat });
+        sitting.set(command.member, stream);
+      } else mix.remove(command.member); // its leg ended on the way here
+      return;
+    }
+    case 'room-set': {
+      const seat = mix.get(command.member);
+      if (seat) seat.options = { muted: command.muted, coach: command.coach };
+      return;
+    }
+    case 'room-remove':
+      return leave(room, command.member);
+    case 'room-feed':
+      return mix.get(command.member)?.fed?.push(command.pcm);
+    case 'room-play':
+      return mix.play(command.member === undefined ? undefined : (mix.get(command.member) ?? undefined), command.play, command.pcm, command.digits);
+    case 'room-stop-play':
+      return mix.stopPlay(command.play);
+    case 'room-record':
+      return mix.record(command.recording, command.path);
+    case 'room-stop-record':
+      return mix.stopRecording(command.recording);
+    case 'room-close': {
+      rooms.delete(command.room);
+      for (const member of [...sitting.keys()]) leave(room, member);
+      pacer.delete(mix);
+      const files = mix.close();
+      writing.add(files);
+      void files.finally(() => writing.delete(files));
+      return;
+    }
+  }
+}
+
+function leave(room: { mix: MixRoom; sitting: Map<number, StreamState> }, member: number): void {
+  room.sitting.get(member)?.sit(undefined);
+  room.sitting.delete(member);
+  room.mix.remove(member);
+}
+
 function close(stream: number): void {
   const state = streams.get(stream);
   if (!state) return;
@@ -88,6 +173,7 @@ function close(stream: number): void {
 }
 
 function handle(command: Command): void {
+  if ('room' in command) return handleRoom(command);
   switch (command.type) {
     case 'open':
       return void open(command.stream, command.port);
@@ -139,6 +225,7 @@ function sample() {
 
 function shutdown(): void {
   for (const stream of [...streams.keys()]) close(stream);
+  for (const room of [...rooms.keys()]) handleRoom({ type: 'room-close', room });
   pacer.stop();
   clearInterval(housekeeping);
   metrics.dispose();

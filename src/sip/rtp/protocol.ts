@@ -35,6 +35,22 @@ export type Command =
   /** Audio from a leg elsewhere, played in order as it comes (a bridge's audio path). */
   | { type: 'feed'; stream: number; pcm: Int16Array }
   | { type: 'stop-record'; stream: number; recording: number }
+  /** A conference room's mixer on this worker (mix-room.ts); members are numbered per room. */
+  | { type: 'room-open'; room: number }
+  /**
+   * `stream` is the member's stream when it lives on this worker; `source` a member heard only
+   * through its plays (a simulated phone); else the member is remote (room-feed in, room-out back).
+   */
+  | { type: 'room-add'; room: number; member: number; stream?: number; source?: boolean; muted: boolean; coach: number | null }
+  | { type: 'room-set'; room: number; member: number; muted: boolean; coach: number | null }
+  | { type: 'room-remove'; room: number; member: number }
+  | { type: 'room-feed'; room: number; member: number; pcm: Int16Array }
+  /** On `member`'s seat (its rendered words) or, without one, on the room's voice; pcm or in-band digits. */
+  | { type: 'room-play'; room: number; member?: number; play: number; pcm?: Int16Array; digits?: string }
+  | { type: 'room-stop-play'; room: number; play: number }
+  | { type: 'room-record'; room: number; recording: number; path: string }
+  | { type: 'room-stop-record'; room: number; recording: number }
+  | { type: 'room-close'; room: number }
   | { type: 'close'; stream: number }
   | { type: 'stats'; request: number }
   | { type: 'shutdown' };
@@ -51,6 +67,10 @@ export type Report =
   | { type: 'record-done'; stream: number; recording: number; result: RecordingResult }
   | { type: 'record-failed'; stream: number; recording: number; message: string }
   | { type: 'stats'; request: number; stats: WorkerStatsSample }
+  | { type: 'room-out'; room: number; member: number; pcm: Int16Array }
+  | { type: 'room-play-done'; room: number; play: number }
+  | { type: 'room-record-done'; room: number; recording: number; result: RecordingResult }
+  | { type: 'room-record-failed'; room: number; recording: number; message: string }
   | { type: 'fault'; message: string };
 
 /** Send-jitter histogram resolution and range (deviations beyond it land in the last bin). */
@@ -69,6 +89,9 @@ export interface WorkerStatsSample {
   /** Counts of |interval − expected| per JITTER_BIN_MS bin. */
   jitterHistogram: Uint32Array;
   jitterMaxMs: number;
+  /** The same for conference rooms' mix ticks (one count per room per tick). */
+  mixJitterHistogram: Uint32Array;
+  mixJitterMaxMs: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Share of the window the worker's event loop was busy (0–1): its CPU cost at this load. */
   busy: number;

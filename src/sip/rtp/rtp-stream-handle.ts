@@ -124,6 +124,11 @@ export class RtpStreamHandle implements RtpStream {
     if (!this.closed && pcm.length > 0) this.post({ type: 'feed', stream: this.id, pcm });
   }
 
+  /** The worker's number for this stream (a room's member on its worker is named by it). */
+  get streamId(): number {
+    return this.id;
+  }
+
   /** Whether the stream is still open (not closed, its worker alive). */
   get live(): boolean {
     return !this.closed;

@@ -9,6 +9,7 @@ import type { StreamParams } from './protocol.js';
 import { Recording, type RecordingOptions, type RecordingResult } from './recording.js';
 import { EVENT_PAYLOAD_BYTES, TelephoneEventDecoder, writeTelephoneEvent } from './rfc4733.js';
 import { RTP_HEADER_BYTES, parseRtpPacket, writeRtpHeader, type RtpPacket } from './rtp-packet.js';
+import type { MixRoom, Seat } from './mix-room.js';
 import { FeedBuffer, RelayClock, transcodeInPlace } from './relay.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -83,6 +84,8 @@ export class StreamState implements PacedStream {
   private tapFill = 0;
   private feedBuffer: FeedBuffer | undefined;
   private readonly feedFrame = new Int16Array(FRAME_SAMPLES);
+  /** In a conference room of this worker: the stream sends its share of the room's mix. */
+  private seat: { room: MixRoom; seat: Seat } | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -176,13 +179,22 @@ export class StreamState implements PacedStream {
     (this.feedBuffer ??= new FeedBuffer()).push(pcm);
   }
 
+  /** Sits the stream in a room's mix (its packets go to `seat`, it sends what the seat hears), or leaves it. */
+  sit(seat: { room: MixRoom; seat: Seat } | undefined): void {
+    this.seat = seat;
+  }
+
   sendSlot(slotTime: number): void {
     const frame = this.frame;
     frame.reset();
     const head = this.queue[0];
     const finished = head !== undefined && head.source.fill(frame, this.timestamp);
     if (head !== undefined) this.feedBuffer?.clear();
-    else if (this.feedBuffer?.take(this.feedFrame)) {
+    else if (this.seat) {
+      frame.kind = 'audio';
+      frame.pcm = this.seat.room.frameFor(this.seat.seat, slotTime);
+      frame.from = 0;
+    } else if (this.feedBuffer?.take(this.feedFrame)) {
       frame.kind = 'audio';
       frame.pcm = this.feedFrame;
       frame.from = 0;
@@ -261,13 +273,14 @@ export class StreamState implements PacedStream {
     }
     // Other payload types (comfort noise 13, codecs never negotiated) are ignored.
     if (pt !== 0 && pt !== 8) return;
-    if (this.inband || this.recordings.size > 0 || this.tapFrame) {
+    if (this.inband || this.recordings.size > 0 || this.tapFrame || this.seat) {
       const n = packet.payload.length;
       if (this.decoded.length < n) this.decoded = new Int16Array(n);
       decodeG711(pt, packet.payload, this.decoded);
       this.inband?.push(this.decoded, n);
       for (const r of this.recordings.values()) r.received(packet.ssrc, packet.timestamp, this.decoded, n, now);
       if (this.tapFrame) this.tapAudio(this.decoded, n);
+      this.seat?.seat.buffer.push(packet.ssrc, packet.timestamp, this.decoded, n);
     }
     // Last: relaying rewrites the datagram in place.
     this.peer?.relayAudio(packet, datagram, now);
@@ -358,6 +371,8 @@ export class StreamState implements PacedStream {
     if (this.closed) return;
     this.closed = true;
     this.link(undefined);
+    if (this.seat) this.seat.room.remove(this.seat.seat.id);
+    this.seat = undefined;
     this.pacer.delete(this);
     this.queue.length = 0;
     // Reported closed only once the files are complete, so their results precede 'closed'.

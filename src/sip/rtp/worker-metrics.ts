@@ -15,6 +15,9 @@ export class WorkerMetrics {
   packetsRelayed = 0;
   private jitter = new Uint32Array(JITTER_BINS);
   private jitterMax = 0;
+  /** Rooms' mix ticks (conference mixing): deviation of the interval between mixes from 20 ms. */
+  private mixJitter = new Uint32Array(JITTER_BINS);
+  private mixJitterMax = 0;
   private windowStart = performance.now();
   private utilization = performance.eventLoopUtilization();
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
@@ -28,6 +31,12 @@ export class WorkerMetrics {
     const bin = Math.min(JITTER_BINS - 1, Math.floor(d / JITTER_BIN_MS));
     this.jitter[bin]++;
     if (d > this.jitterMax) this.jitterMax = d;
+  }
+
+  recordMixDeviation(ms: number): void {
+    const d = ms < 0 ? -ms : ms;
+    this.mixJitter[Math.min(JITTER_BINS - 1, Math.floor(d / JITTER_BIN_MS))]++;
+    if (d > this.mixJitterMax) this.mixJitterMax = d;
   }
 
   sample(streams: number, framesSkipped: number): WorkerStatsSample {
@@ -45,6 +54,8 @@ export class WorkerMetrics {
       framesSkipped,
       jitterHistogram: this.jitter,
       jitterMaxMs: this.jitterMax,
+      mixJitterHistogram: this.mixJitter,
+      mixJitterMaxMs: this.mixJitterMax,
       eventLoopDelayMs: {
         p50: ms(this.loopDelay.percentile(50)),
         p99: ms(this.loopDelay.percentile(99)),
@@ -58,6 +69,8 @@ export class WorkerMetrics {
     this.packetsRelayed = 0;
     this.jitter = new Uint32Array(JITTER_BINS);
     this.jitterMax = 0;
+    this.mixJitter = new Uint32Array(JITTER_BINS);
+    this.mixJitterMax = 0;
     this.loopDelay.reset();
     return result;
   }
