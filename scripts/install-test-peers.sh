@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian programs the SIP interop tests drive (test/peers/): sipp, baresip, espeak-ng,
-# sox and ffmpeg. Idempotent: does nothing when all five are already on PATH.
+# sox, ffmpeg, and pocketsphinx with its US English model (the offline recognizer that transcribes
+# SIP recordings). Idempotent: does nothing when all of them are already installed.
 # baresip-core, never the `baresip` metapackage: its Recommends pull in GTK, X11 and GStreamer.
 set -euo pipefail
 
@@ -8,6 +9,8 @@ missing=()
 for tool in sipp baresip espeak-ng sox ffmpeg; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+command -v pocketsphinx_continuous >/dev/null 2>&1 || missing+=(pocketsphinx)
+[ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
@@ -23,4 +26,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 "${as_root[@]}" apt-get update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-  sip-tester baresip-core espeak-ng sox libsox-fmt-all ffmpeg
+  sip-tester baresip-core espeak-ng sox libsox-fmt-all ffmpeg pocketsphinx pocketsphinx-en-us
