@@ -15,6 +15,11 @@ import { defaultPhoneVoice } from './simnet/phone-voice.js';
 import { loadGeoData } from './session/geo-params.js';
 import { Recordings } from './recordings/recordings.js';
 import { ffmpegTranscoder } from './recordings/transcoder.js';
+import { Transcriptions } from './recordings/transcriptions.js';
+import { KnownSpeechRecognizer } from './audio/known-speech-recognizer.js';
+import { PocketsphinxRecognizer } from './audio/pocketsphinx-recognizer.js';
+import type { Recognizer } from './ports/recognizer.js';
+import { voiceParams } from './session/webhook-params.js';
 import type { Tts } from './ports/tts.js';
 import type { AudioToolPaths } from './audio/audio-tools.js';
 import { CarrierRouter } from './calls/carrier-router.js';
@@ -49,6 +54,13 @@ export interface SwitchboardOptions {
   tts?: Tts;
   /** Paths of espeak-ng and ffmpeg for the simulated phones' voice, when not on PATH under those names (SIP takes `sip.audioTools`). */
   audioTools?: AudioToolPaths;
+  /**
+   * Transcribes `<Record transcribe>` recordings. Default: a simulated phone's words as it said
+   * them, and pocketsphinx (`recognizerTools.pocketsphinx`) for SIP recordings.
+   */
+  recognizer?: Recognizer;
+  /** Paths of `pocketsphinx_continuous` and ffmpeg for the default offline recognizer. */
+  recognizerTools?: { pocketsphinx?: string; ffmpeg?: string };
   /** Enables the SIP/RTP edge (off by default: the simulated network needs nothing but Node). */
   sip?: SipOptions;
 }
@@ -116,9 +128,15 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const sim = new SimNetwork({ clock, tts: options.tts ?? (await phoneVoice(options, log)) });
   // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
   let publicUrl = '';
+  const transcriptions = new Transcriptions({
+    store, clock, outbox, publicUrl: () => publicUrl, callParams: (call) => voiceParams(call),
+    recognizer: options.recognizer ?? new KnownSpeechRecognizer(new PocketsphinxRecognizer({
+      pocketsphinx: options.recognizerTools?.pocketsphinx, ffmpeg: options.recognizerTools?.ffmpeg ?? options.sip?.audioTools?.ffmpeg,
+    })),
+  });
   const recordings = new Recordings({
     store, clock, outbox, root: join(options.dataDir, 'recordings'), publicUrl: () => publicUrl,
-    transcoder: ffmpegTranscoder(options.sip?.audioTools?.ffmpeg),
+    transcoder: ffmpegTranscoder(options.sip?.audioTools?.ffmpeg), transcriptions,
   });
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
@@ -129,10 +147,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   if (closed > 0) log.warn({ closed }, 'closed calls left live by an earlier stop');
   const closedRecordings = await recordings.closeUnfinished();
   if (closedRecordings > 0) log.warn({ closedRecordings }, 'closed recordings left in progress by an earlier stop');
+  const failedTranscriptions = await transcriptions.closeUnfinished();
+  if (failedTranscriptions > 0) log.warn({ failedTranscriptions }, 'transcriptions left in progress by an earlier stop ended failed');
   outbox.start();
 
   let ready = false;
-  const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
+  const http = createHttpServer({ store, clock, calls, sim, tokens, recordings, transcriptions: store, logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const url = address.replace('[::1]', '127.0.0.1');
   publicUrl = url;
@@ -145,6 +165,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await calls.hangupAll();
       await http.close();
       await sipEdge?.close();
+      await transcriptions.stop();
       await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();
       await webhooks.close();

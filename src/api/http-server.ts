@@ -12,6 +12,8 @@ import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
+import { registerTranscriptionRoutes } from './transcriptions-routes.js';
+import type { TranscriptionStore } from '../ports/transcription-store.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
 import { registerTwilioHosts } from './twilio-hosts.js';
@@ -27,6 +29,7 @@ export interface HttpServerDeps {
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
+  transcriptions: TranscriptionStore;
   logger: FastifyBaseLogger | false;
   /** False until the server is ready: `/health` answers 503 meanwhile, and while draining. */
   isReady(): boolean;
@@ -83,6 +86,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerCallRoutes(app, auth, deps.calls);
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings);
+  registerTranscriptionRoutes(app, auth, deps.transcriptions);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim);
   return app;
