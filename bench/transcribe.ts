@@ -81,7 +81,7 @@ export async function benchTranscribe(): Promise<void> {
       await espeakWavFixture(wav, sentence, { padToMs: 20_000 });
       let heard = '';
       await withBaresip({ audioSource: wav }, async (b) => {
-        const twiml = `<Response><Record maxLength="6" timeout="0" playBeep="false" transcribeCallback="${appUrl}/t" action="${appUrl}/done"/></Response>`;
+        const twiml = `<Response><Record maxLength="10" timeout="0" trim="do-not-trim" playBeep="false" transcribeCallback="${appUrl}/t" action="${appUrl}/done"/></Response>`;
         let callSid = '';
         const text = new Promise<string>((resolve) => {
           void createCall(sb, b.uri, twiml).then((sid) => {
