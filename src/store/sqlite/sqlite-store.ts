@@ -217,25 +217,11 @@ export class SqliteStore implements Store, TranscriptionStore {
 
   // ---- transcriptions (queries in transcription-queries.ts) ---------------------------
 
-  saveTranscription(t: TranscriptionRecord, callbacks?: NewCallback[]): Promise<void> {
-    return this.t.save(t, callbacks);
-  }
-
-  async getTranscription(accountSid: string, sid: string): Promise<TranscriptionRecord | null> {
-    return this.t.get(accountSid, sid);
-  }
-
-  async listTranscriptions(filter: TranscriptionFilter, page: PageRequest): Promise<TranscriptionRecord[]> {
-    return this.t.list(filter, page);
-  }
-
-  async deleteTranscription(accountSid: string, sid: string): Promise<boolean> {
-    return this.t.delete(accountSid, sid);
-  }
-
-  async listUnfinishedTranscriptions(): Promise<TranscriptionRecord[]> {
-    return this.t.unfinished();
-  }
+  saveTranscription(t: TranscriptionRecord, callbacks?: NewCallback[]): Promise<void> { return this.t.save(t, callbacks); }
+  async getTranscription(accountSid: string, sid: string): Promise<TranscriptionRecord | null> { return this.t.get(accountSid, sid); }
+  async listTranscriptions(filter: TranscriptionFilter, page: PageRequest): Promise<TranscriptionRecord[]> { return this.t.list(filter, page); }
+  async deleteTranscription(accountSid: string, sid: string): Promise<boolean> { return this.t.delete(accountSid, sid); }
+  async listUnfinishedTranscriptions(): Promise<TranscriptionRecord[]> { return this.t.unfinished(); }
 
   // ---- callback outbox ---------------------------------------------------------------
 
@@ -259,9 +245,9 @@ export class SqliteStore implements Store, TranscriptionStore {
 
   // ---- internals ---------------------------------------------------------------------
 
+  /** Prepared in migrate() with the other statements; before that `s` throws the same error. */
   private get t(): TranscriptionQueries {
-    if (this.transcriptionQueries) return this.transcriptionQueries;
-    return this.s && this.transcriptionQueries!;
+    return this.transcriptionQueries ?? (this.s, this.transcriptionQueries!);
   }
 
   private get s(): Statements {
