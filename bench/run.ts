@@ -8,7 +8,7 @@
  * machine line, one markdown table and its notes. Exit code: 0 all targets met, 1 a target
  * missed, 2 the run failed.
  *
- *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console,conference   run a subset
+ *   BENCH_ONLY=fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console,conference,transcribe-wer   run a subset
  *   (the SIP rows, bench/sip.ts, need sipp; without it they are skipped with a note; bridge-relay,
  *   bench/bridge.ts, installs rtpengine with scripts/install-bench-peers.sh when it is missing; console,
  *   bench/console.ts, needs /usr/bin/chromium and is skipped with a note without it)
@@ -23,6 +23,7 @@ import { benchSipConcurrency, benchSipRate } from './sip.js';
 import { sippInstalled } from './sip-support.js';
 import { benchBridgeRelay } from './bridge.js';
 import { benchDialSetup } from './dial-setup.js';
+import { benchTranscribe } from './transcribe.js';
 import { runWrk, wrkVersion, type WrkResult } from './wrk.js';
 import { log, progress } from './progress.js';
 import { benchQueue } from './queue.js';
@@ -316,7 +317,7 @@ async function benchMemory(): Promise<void> {
 }
 
 /** `BENCH_ONLY=create,redirect` runs a subset (e.g. with BENCH_CPU_PROF to profile one scenario). */
-const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console,conference').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'fetch,create,redirect,memory,sip-rate,sip-concurrency,bridge-relay,dial-setup,queue,console,conference,transcribe-wer').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   await measureBackgroundCpu(1000);
@@ -342,6 +343,7 @@ async function main(): Promise<void> {
   if (only.has('queue')) await benchQueue();
   if (only.has('console')) await benchConsole();
   if (only.has('conference')) await benchConference();
+  if (only.has('transcribe-wer')) await benchTranscribe();
   notes.push(`total run time ${fmt((performance.now() - started) / 1000, 1)} s`);
   progress.done();
   printTable();

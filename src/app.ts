@@ -27,6 +27,11 @@ import { defaultPhoneVoice } from './simnet/phone-voice.js';
 import { loadGeoData } from './session/geo-params.js';
 import { Recordings } from './recordings/recordings.js';
 import { ffmpegTranscoder } from './recordings/transcoder.js';
+import { Transcriptions } from './recordings/transcriptions.js';
+import { KnownSpeechRecognizer } from './audio/known-speech-recognizer.js';
+import { PocketsphinxRecognizer } from './audio/pocketsphinx-recognizer.js';
+import type { Recognizer } from './ports/recognizer.js';
+import { voiceParams } from './session/webhook-params.js';
 import type { Tts } from './ports/tts.js';
 import type { AudioToolPaths } from './audio/audio-tools.js';
 import { CarrierRouter } from './calls/carrier-router.js';
@@ -64,6 +69,13 @@ export interface SwitchboardOptions {
   audioTools?: AudioToolPaths;
   /** Makes each conference room's mix; default: the signal-level mix of simulated phones (conferences/signal-mix.ts). */
   roomMix?: RoomMixFactory;
+  /**
+   * Transcribes `<Record transcribe>` recordings. Default: a simulated phone's words as it said
+   * them, and pocketsphinx (`recognizerTools.pocketsphinx`) for SIP recordings.
+   */
+  recognizer?: Recognizer;
+  /** Paths of `pocketsphinx_continuous` and ffmpeg for the default offline recognizer. */
+  recognizerTools?: { pocketsphinx?: string; ffmpeg?: string };
   /** Enables the SIP/RTP edge (off by default: the simulated network needs nothing but Node). */
   sip?: SipOptions;
   /** Tuning of the console's live event feed (history kept for resume, per-client buffer, keep-alive). */
@@ -140,9 +152,15 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   const sim = new SimNetwork({ clock, tts: options.tts ?? (await phoneVoice(options, log)) });
   // RecordingUrl is absolute: the address is known once the HTTP server listens, before any call.
   let publicUrl = '';
+  const transcriptions = new Transcriptions({
+    store, clock, outbox, publicUrl: () => publicUrl, callParams: (call) => voiceParams(call),
+    recognizer: options.recognizer ?? new KnownSpeechRecognizer(new PocketsphinxRecognizer({
+      pocketsphinx: options.recognizerTools?.pocketsphinx, ffmpeg: options.recognizerTools?.ffmpeg ?? options.sip?.audioTools?.ffmpeg,
+    })),
+  });
   const recordings = new Recordings({
     store, clock, outbox, root: join(options.dataDir, 'recordings'), publicUrl: () => publicUrl,
-    transcoder: ffmpegTranscoder(options.sip?.audioTools?.ffmpeg),
+    transcoder: ffmpegTranscoder(options.sip?.audioTools?.ffmpeg), transcriptions,
   });
   const sipEdge = options.sip ? await startSip(options.sip, clock, log) : undefined;
   const carrier: Carrier = sipEdge ? new CarrierRouter([sipEdge.carrier], sim) : sim;
@@ -167,13 +185,15 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   if (closedRecordings > 0) log.warn({ closedRecordings }, 'closed recordings left in progress by an earlier stop');
   const resumed = await messages.resumeUnfinished();
   if (resumed > 0) log.warn({ resumed }, 'resumed messages left unsent by an earlier stop');
+  const failedTranscriptions = await transcriptions.closeUnfinished();
+  if (failedTranscriptions > 0) log.warn({ failedTranscriptions }, 'transcriptions left in progress by an earlier stop ended failed');
   outbox.start();
 
   let ready = false;
   logCallEvents(events, log.child({ component: 'calls' }));
   const metrics = createMetrics({ calls, events, outbox, sip: sipEdge });
   const http = createHttpServer({
-    store, clock, calls, conferences, queues, sim, tokens, recordings, messages, events, feed: options.feed, callEvents: store, metrics,
+    store, clock, calls, conferences, queues, sim, tokens, recordings, transcriptions: store, messages, events, feed: options.feed, callEvents: store, metrics,
     logger: logger === false ? false : logger.child({ component: 'http' }), isReady: () => ready,
   });
   const address = await http.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
@@ -192,6 +212,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       await http.close();
       removeServerFile(options.dataDir, url);
       await sipEdge?.close();
+      await transcriptions.stop();
       await deliverPending(store, DRAIN_GRACE_MS);
       await outbox.stop();
       await webhooks.close();

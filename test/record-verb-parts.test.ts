@@ -25,6 +25,7 @@ describe('<Record> parsing', () => {
     assert.deepEqual(verb, {
       kind: 'Record', action: null, method: 'POST', timeoutSec: 5, finishOnKey: '1234567890*#', maxLengthSec: 3600, playBeep: true,
       trim: true, recordingStatusCallback: null, recordingStatusCallbackMethod: 'POST', recordingStatusCallbackEvents: ['completed'],
+      transcribe: false, transcribeCallback: null,
     });
     assert.deepEqual(codes, []);
   });
@@ -41,14 +42,22 @@ describe('<Record> parsing', () => {
     assert.deepEqual(verb.recordingStatusCallbackEvents, ['in-progress', 'absent']);
   });
 
-  it('bad values are warnings with Twilio’s codes and the defaults; transcribe is a 12200 warning', () => {
-    const { verb, codes } = record('method="PUT" timeout="x" finishOnKey="a" maxLength="-1" playBeep="maybe" trim="some" recordingStatusCallbackEvent="done" transcribe="true"');
-    assert.deepEqual(codes.sort(), [12200, 13610, 13611, 13612, 13613, 13616, 13621, 13699]);
+  it('bad values are warnings with Twilio’s codes and the defaults', () => {
+    const { verb, codes } = record('method="PUT" timeout="x" finishOnKey="a" maxLength="-1" playBeep="maybe" trim="some" recordingStatusCallbackEvent="done" transcribe="yes"');
+    assert.deepEqual(codes.sort(), [13610, 13611, 13612, 13613, 13614, 13616, 13621, 13699]);
+    assert.equal(verb.transcribe, false, 'an invalid transcribe value is false');
     assert.equal(verb.timeoutSec, 5);
     assert.equal(verb.finishOnKey, '1234567890*#');
     assert.equal(verb.maxLengthSec, 3600);
     assert.equal(verb.trim, true);
     assert.equal(record('maxLength="99999"').verb.maxLengthSec, 14400);
+  });
+
+  it('transcribe="true" turns transcription on, and so does a non-empty transcribeCallback alone', () => {
+    assert.equal(record('transcribe="true"').verb.transcribe, true);
+    assert.deepEqual(record('transcribeCallback="/t"').verb, { ...record('').verb, transcribe: true, transcribeCallback: '/t' });
+    assert.equal(record('transcribeCallback=" "').verb.transcribe, false, 'an empty transcribeCallback is no callback');
+    assert.equal(record('transcribe="false" transcribeCallback="/t"').verb.transcribe, true, 'the callback wins, as on Twilio');
   });
 });
 

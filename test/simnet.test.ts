@@ -150,7 +150,7 @@ describe('SimNetwork', () => {
     assert.equal(network.speak(callSid, 'hello there'), true);
     await clock.advance(300 + 1000);
     stop.abort();
-    assert.deepEqual(await recorded, { durationMs: 1000, reason: 'finished' });
+    assert.deepEqual(await recorded, { durationMs: 1000, reason: 'finished', spoken: ['hello there'] });
     const file = readFileSync(path);
     const samples = new Int16Array(file.buffer.slice(file.byteOffset + 44, file.byteOffset + file.length));
     // The first 0.3 s of the words fell under the beep; the remaining 0.5 s opens the file.

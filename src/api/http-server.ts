@@ -13,6 +13,8 @@ import { registerCallRoutes } from './calls-routes.js';
 import { registerPhoneNumberRoutes } from './incoming-phone-numbers-routes.js';
 import { registerNotificationRoutes } from './notifications-routes.js';
 import { registerRecordingRoutes } from './recordings-routes.js';
+import { registerTranscriptionRoutes } from './transcriptions-routes.js';
+import type { TranscriptionStore } from '../ports/transcription-store.js';
 import type { Recordings } from '../recordings/recordings.js';
 import { errorXml } from './render/xml.js';
 import { registerTwilioHosts } from './twilio-hosts.js';
@@ -46,6 +48,7 @@ export interface HttpServerDeps {
   sim: SimNetwork;
   tokens: AccountTokens;
   recordings: Recordings;
+  transcriptions: TranscriptionStore;
   logger: FastifyBaseLogger | false;
   /** The call events hub the console's live feed reads. */
   events: CallEvents;
@@ -110,6 +113,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   registerCallRoutes(app, auth, deps.calls, new ApiExchangeLog(deps.callEvents, deps.clock, app.log));
   registerNotificationRoutes(app, auth, deps.calls, deps.store);
   registerRecordingRoutes(app, auth, deps.calls, deps.store, deps.recordings, (accountSid, sid) => deps.conferences.fetch(accountSid, sid));
+  registerTranscriptionRoutes(app, auth, deps.transcriptions);
   registerPhoneNumberRoutes(app, auth, deps.store, deps.clock);
   registerSimRoutes(app, auth, deps.calls, deps.sim, deps.messages);
   registerAssetRoutes(app);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Twilio SIDs: a two-letter prefix and 32 lowercase hex digits (calls-api.md §2). */
-export type SidPrefix = 'AC' | 'CA' | 'PN' | 'NO' | 'RE' | 'CF' | 'QU' | 'SM' | 'MM';
+export type SidPrefix = 'AC' | 'CA' | 'PN' | 'NO' | 'RE' | 'CF' | 'QU' | 'SM' | 'MM' | 'TR';
 
 export function newSid(prefix: SidPrefix): string {
   return prefix + randomBytes(16).toString('hex');

@@ -162,6 +162,11 @@ export interface RecordResult {
   /** Length of the audio written, in call-time ms (the file holds 8 samples per ms). */
   durationMs: number;
   reason: 'finished' | 'silence' | 'max-length' | 'hangup';
+  /**
+   * What the far end said during the recording, when the carrier knows its words (a simulated
+   * phone): what its transcription is. Undefined when only the audio is known.
+   */
+  spoken?: string[];
 }
 
 export interface CallRecording {

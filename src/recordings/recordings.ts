@@ -10,6 +10,7 @@ import type { NewCallback, Store } from '../ports/store.js';
 import { ffmpegTranscoder, type TranscodedFormat, type Transcoder } from './transcoder.js';
 import { repairWavHeader, trimSilence, WAV_SAMPLE_RATE, wavSamples } from './wav-file.js';
 import { accountPath } from '../domain/api-paths.js';
+import type { TranscribeOutcome, TranscribeRequest, Transcriptions } from './transcriptions.js';
 
 export interface RecordingsDeps {
   store: Store;
@@ -22,6 +23,8 @@ export interface RecordingsDeps {
   publicUrl(): string;
   /** Makes the MP3 of a recording; ffmpeg on PATH by default. */
   transcoder?: Transcoder;
+  /** Transcribes `<Record transcribe>` recordings; without it none is transcribed (13617 aside, nothing is started). */
+  transcriptions?: Transcriptions;
 }
 
 /**
@@ -46,6 +49,8 @@ export interface CallRecordings {
   begin(source: RecordingSource, settings: RecordingSettings): Promise<ActiveRecording>;
   /** Trims, measures and saves the finished audio; `absent` when nothing was left. */
   finish(active: ActiveRecording): Promise<RecordingRecord>;
+  /** Starts transcribing a finished recording in the background (`<Record transcribe>`). */
+  transcribe(active: ActiveRecording, recording: RecordingRecord, request: Omit<TranscribeRequest, 'path'>): Promise<TranscribeOutcome>;
 }
 
 /**
@@ -61,6 +66,11 @@ export class Recordings {
     return {
       begin: (source, settings) => this.begin(call(), source, settings),
       finish: (active) => this.finish(active),
+      transcribe: async (active, recording, request) => {
+        const transcriptions = this.deps.transcriptions;
+        if (!transcriptions) throw new Error('Recordings: no Transcriptions configured');
+        return transcriptions.start(call(), recording, { ...request, path: active.path });
+      },
     };
   }
 

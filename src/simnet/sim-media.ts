@@ -216,7 +216,7 @@ export class SimMedia implements Media {
       const reason = await recording.done;
       const durationMs = await recording.write();
       if (signal.aborted) throw signal.reason;
-      return { durationMs, reason };
+      return { durationMs, reason, spoken: recording.spoken() };
     } finally {
       this.recordings?.delete(recording);
       request.stop.removeEventListener('abort', stop);

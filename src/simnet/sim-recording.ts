@@ -35,6 +35,8 @@ export class SimRecording {
   private readonly startedAt: number;
   /** Audio sent by the phone, at ms offsets from the start. */
   private readonly parts: { atMs: number; pcm: Int16Array }[] = [];
+  /** The words the phone said, where they start (ms from the start; negative over the beep). */
+  private readonly words: { atMs: number; text: string }[] = [];
   private readonly renders = new Set<Promise<void>>();
   /** When the phone's current sound ends (it cannot say two things at once); -∞ before any. */
   private busyUntil = Number.NEGATIVE_INFINITY;
@@ -72,6 +74,7 @@ export class SimRecording {
     this.silenceTimer?.cancel();
     this.silenceTimer = null;
     const atMs = Math.max(this.elapsed() - startedMsAgo, this.busyUntil);
+    this.words.push({ atMs, text });
     if (!this.tts) return this.sent(atMs, null, sayDurationMs(text));
     const render = this.tts.render(text, PHONE_VOICE).then(
       (pcm) => this.sent(atMs, pcm, (pcm.length * 1000) / WAV_SAMPLE_RATE),
@@ -101,6 +104,12 @@ export class SimRecording {
     this.silenceTimer?.cancel();
     this.maxTimer?.cancel();
     this.markEnded(reason);
+  }
+
+  /** What the phone said that is (at least in part) in the recording, in order: its transcription. */
+  spoken(): string[] {
+    const end = this.endedAt ?? this.elapsed();
+    return this.words.filter((w) => w.atMs < end).map((w) => w.text);
   }
 
   /** Writes the WAV once the recording has ended (renders still running are awaited); returns its length in ms. */

@@ -10,17 +10,16 @@ const DEFAULT_FINISH_ON_KEY = '1234567890*#';
 /**
  * `<Record>` (https://www.twilio.com/docs/voice/twiml/record; twiml-voice.md §3). Warning codes
  * from Twilio's dictionary: 13610 method, 13611 timeout, 13612 maxLength, 13613 finishOnKey,
- * 13616 playBeep, 13621 recordingStatusCallbackEvent, 13699 trim. `transcribe="true"` is a
- * warning too (12200): Switchboard records without transcribing.
+ * 13616 playBeep, 13621 recordingStatusCallbackEvent, 13699 trim, 13614 transcribe.
+ * A non-empty `transcribeCallback` turns transcription on by itself (transcriptions.md §1).
  */
 export function parseRecord(el: XmlElement, warn: Warn): RecordVerb {
   const attrs = el.attrs;
   if (el.children.some((c) => typeof c !== 'string' || c.trim() !== '')) {
     warn({ code: 12200, message: '<Record> has no content; what is inside it is ignored' });
   }
-  if (readBoolean(attrs, { verb: 'Record', name: 'transcribe', code: 13614, fallback: false }, warn)) {
-    warn({ code: 12200, message: '<Record transcribe="true">: transcription is not supported by Switchboard; recording without it' });
-  }
+  const transcribeCallback = readText(attrs, 'transcribeCallback', null);
+  const transcribe = readBoolean(attrs, { verb: 'Record', name: 'transcribe', code: 13614, fallback: false }, warn) || transcribeCallback !== null;
   let maxLengthSec = readInteger(attrs, { verb: 'Record', name: 'maxLength', code: 13612, fallback: 3600, min: 1 }, warn);
   if (maxLengthSec > MAX_LENGTH_LIMIT_SEC) {
     warn({ code: 13612, message: `<Record> maxLength="${maxLengthSec}" is over ${MAX_LENGTH_LIMIT_SEC}; using ${MAX_LENGTH_LIMIT_SEC}` });
@@ -41,6 +40,8 @@ export function parseRecord(el: XmlElement, warn: Warn): RecordVerb {
       attrs, { verb: 'Record', name: 'recordingStatusCallbackMethod', code: 13610, fallback: 'POST' as const }, ['GET', 'POST'] as const, warn,
     ),
     recordingStatusCallbackEvents: readRecordingEvents(attrs.get('recordingStatusCallbackEvent'), 'Record', warn),
+    transcribe,
+    transcribeCallback,
   };
 }
 

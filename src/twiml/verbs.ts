@@ -87,6 +87,10 @@ export interface RecordVerb {
   recordingStatusCallback: string | null;
   recordingStatusCallbackMethod: HttpMethod;
   recordingStatusCallbackEvents: RecordingEvent[];
+  /** `transcribe="true"`, or a non-empty `transcribeCallback` (which alone turns it on). */
+  transcribe: boolean;
+  /** Where the transcription is posted when done (relative to the document); null: nowhere. */
+  transcribeCallback: string | null;
 }
 
 /** A problem found while reading a document: a warning (13xxx, 12200) the call survives. */

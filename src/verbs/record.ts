@@ -1,4 +1,6 @@
+import type { RecordingRecord } from '../domain/recording.js';
 import type { RecordResult } from '../ports/carrier.js';
+import type { ActiveRecording } from '../recordings/recordings.js';
 import type { RecordVerb } from '../twiml/verbs.js';
 import { CallEnded, NEXT, type VerbContext, type VerbOutcome } from './verb-context.js';
 
@@ -13,6 +15,8 @@ import { CallEnded, NEXT, type VerbContext, type VerbOutcome } from './verb-cont
  *   runs (Twilio's documented exception).
  * - A caller who hangs up still gets the `action` requested; its response is ignored.
  * - A redirect stops the recording and requests nothing; the recording is kept.
+ * - With `transcribe` (or a `transcribeCallback`), a recording of more than 2 s and less than
+ *   120 s is transcribed in the background (transcriptions.md); the call does not wait.
  */
 export async function runRecord(verb: RecordVerb, ctx: VerbContext): Promise<VerbOutcome> {
   if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -52,6 +56,7 @@ export async function runRecord(verb: RecordVerb, ctx: VerbContext): Promise<Ver
     stopListening();
   }
   const recording = await ctx.recordings.finish(active);
+  if (verb.transcribe && recording.status === 'completed') await transcribe(verb, ctx, active, recording, result?.spoken);
   const hungUp = result?.reason === 'hangup' || ctx.signal.reason instanceof CallEnded;
   if (ctx.signal.aborted && !hungUp) throw ctx.signal.reason;
   if (recording.status === 'absent') {
@@ -75,4 +80,21 @@ function statusCallbackOf(verb: RecordVerb, ctx: VerbContext): string | null {
   const url = ctx.resolveUrl(verb.recordingStatusCallback);
   if (url === null) ctx.warn(11100, `<Record> recordingStatusCallback "${verb.recordingStatusCallback}" is not a URL that can be resolved; no recording status callbacks`);
   return url;
+}
+
+/**
+ * Starts the transcription of a `<Record transcribe>` recording (transcriptions.md §1): 13615
+ * for a `transcribeCallback` that cannot be resolved (transcribed, no callback), 13617 for a
+ * length out of range (kept, not transcribed).
+ */
+async function transcribe(verb: RecordVerb, ctx: VerbContext, active: ActiveRecording, recording: RecordingRecord, spoken: string[] | undefined): Promise<void> {
+  let callbackUrl: string | null = null;
+  if (verb.transcribeCallback !== null) {
+    callbackUrl = ctx.resolveUrl(verb.transcribeCallback);
+    if (callbackUrl === null) ctx.warn(13615, `<Record> transcribeCallback "${verb.transcribeCallback}" is not a URL that can be resolved; transcribing without a callback`);
+  }
+  const outcome = await ctx.recordings.transcribe(active, recording, { callbackUrl, spoken });
+  if (!outcome.started) {
+    ctx.warn(13617, `Recording ${recording.sid} is ${outcome.seconds.toFixed(1)} s long; only recordings longer than 2 s and shorter than 120 s are transcribed`);
+  }
 }

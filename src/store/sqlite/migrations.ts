@@ -243,6 +243,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queues_account_seq ON queues (account_sid, seq);
     `,
   },
+  {
+    version: 7,
+    description: 'transcriptions',
+    sql: `
+      -- Recording transcriptions (transcriptions.md §3); deleting a recording keeps them.
+      CREATE TABLE transcriptions (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid            TEXT NOT NULL UNIQUE,
+        account_sid    TEXT NOT NULL,
+        recording_sid  TEXT NOT NULL,
+        call_sid       TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        text           TEXT,
+        duration       INTEGER NOT NULL,
+        date_created   INTEGER NOT NULL,
+        date_updated   INTEGER NOT NULL
+      );
+      CREATE INDEX transcriptions_account_seq ON transcriptions (account_sid, seq);
+      CREATE INDEX transcriptions_recording   ON transcriptions (recording_sid, seq);
+    `,
+  },
 ];
 
 /**

@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Database as Db, Statement } from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
 import type { AccountRecord, CallRecord, NotificationRecord, PhoneNumberRecord } from '../../domain/call.js';
 import type { RecordingRecord } from '../../domain/recording.js';
 import type { CallEventStore, CallExchange, StoredCallExchange } from '../../ports/call-event-store.js';
-import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store, TimeRange } from '../../ports/store.js';
 import type { ConferenceStore } from '../../ports/conference-store.js';
 import { SqliteConferences } from './conference-queries.js';
 import { CallEventQueries } from './call-event-queries.js';
@@ -13,6 +12,11 @@ import { SqliteMessages } from './message-queries.js';
 import type { MessageStore } from '../../ports/message-store.js';
 import { SqliteQueues } from './queue-queries.js';
 import type { QueueStore } from '../../ports/queue-store.js';
+import type { TranscriptionRecord } from '../../domain/transcription.js';
+import type { TranscriptionFilter, TranscriptionStore } from '../../ports/transcription-store.js';
+import type { CallFilter, NewCallback, PageRequest, QueuedCallback, RecordingFilter, Store } from '../../ports/store.js';
+import { addRange, Pager } from './paging.js';
+import { TranscriptionQueries } from './transcription-queries.js';
 import { applyMigrations } from './migrations.js';
 import {
   callbackParams, callParams, phoneNumberParams, recordingParams, rowToCall, rowToPhoneNumber, rowToRecording,
@@ -29,11 +33,12 @@ import { WriteBatcher } from './write-batcher.js';
  * path of every REST request and every session step. List queries vary with their filters
  * and are prepared once per distinct shape.
  */
-export class SqliteStore implements Store, CallEventStore {
+export class SqliteStore implements Store, CallEventStore, TranscriptionStore {
   private readonly db: Db;
   private stmts: Statements | null = null;
   private events: CallEventQueries | null = null;
-  private readonly listCache = new Map<string, Statement>();
+  private readonly pager: Pager;
+  private transcriptionQueries: TranscriptionQueries | null = null;
   /** Calls, their callbacks and notifications are written on every call step: group-committed. */
   private readonly batch: WriteBatcher;
   private conferenceTables: SqliteConferences | null = null;
@@ -54,6 +59,7 @@ export class SqliteStore implements Store, CallEventStore {
     // lock briefly; wait for it instead of failing with SQLITE_BUSY.
     this.db.pragma('busy_timeout = 5000');
     this.batch = new WriteBatcher(this.db);
+    this.pager = new Pager(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -62,6 +68,8 @@ export class SqliteStore implements Store, CallEventStore {
     // analysed, within a bounded cost (the form SQLite recommends at connection open).
     this.db.pragma('optimize = 0x10002');
     this.stmts ??= prepareStatements(this.db);
+    const insertCallback = this.stmts.insertCallback;
+    this.transcriptionQueries ??= new TranscriptionQueries(this.db, this.batch, this.pager, (cb) => insertCallback.run(callbackParams(cb)));
     this.conferenceTables ??= new SqliteConferences(this.db, this.batch);
     this.events ??= new CallEventQueries(this.db, this.batch);
     this.messageTables ??= new SqliteMessages(this.db, this.batch);
@@ -87,7 +95,8 @@ export class SqliteStore implements Store, CallEventStore {
     if (this.db.open && this.stmts) this.batch.flush();
     this.stmts = null;
     this.events = null;
-    this.listCache.clear();
+    this.pager.clear();
+    this.transcriptionQueries = null;
     if (this.db.open) this.db.close();
   }
 
@@ -141,7 +150,7 @@ export class SqliteStore implements Store, CallEventStore {
     }
     addRange(where, params, 'start_time', filter.startTime);
     addRange(where, params, 'end_time', filter.endTime);
-    const rows = this.page('calls', CALL_COLUMNS, where, params, page, true) as CallRow[];
+    const rows = this.pager.rows('calls', CALL_COLUMNS, where, params, page, true) as CallRow[];
     return rows.map(rowToCall);
   }
 
@@ -216,7 +225,7 @@ export class SqliteStore implements Store, CallEventStore {
     const where = ['account_sid = ?'];
     const params: unknown[] = [accountSid];
     if (filter.phoneNumber !== undefined) { where.push('phone_number = ?'); params.push(filter.phoneNumber); }
-    return (this.page('phone_numbers', PHONE_NUMBER_COLUMNS, where, params, page, false) as PhoneNumberRow[]).map(rowToPhoneNumber);
+    return (this.pager.rows('phone_numbers', PHONE_NUMBER_COLUMNS, where, params, page, false) as PhoneNumberRow[]).map(rowToPhoneNumber);
   }
 
   async deletePhoneNumber(accountSid: string, sid: string): Promise<boolean> {
@@ -244,7 +253,7 @@ export class SqliteStore implements Store, CallEventStore {
     if (filter.callSid !== undefined) { where.push('call_sid = ?'); params.push(filter.callSid); }
     if (filter.conferenceSid !== undefined) { where.push('conference_sid = ?'); params.push(filter.conferenceSid); }
     addRange(where, params, 'date_created', filter.dateCreated);
-    return (this.page('recordings', RECORDING_COLUMNS, where, params, page, true) as RecordingRow[]).map(rowToRecording);
+    return (this.pager.rows('recordings', RECORDING_COLUMNS, where, params, page, true) as RecordingRow[]).map(rowToRecording);
   }
 
   async deleteRecording(accountSid: string, sid: string): Promise<boolean> {
@@ -254,6 +263,14 @@ export class SqliteStore implements Store, CallEventStore {
   async listUnfinishedRecordings(): Promise<RecordingRecord[]> {
     return (this.s.listUnfinishedRecordings.all() as RecordingRow[]).map(rowToRecording);
   }
+
+  // ---- transcriptions (queries in transcription-queries.ts) ---------------------------
+
+  saveTranscription(t: TranscriptionRecord, callbacks?: NewCallback[]): Promise<void> { return this.t.save(t, callbacks); }
+  async getTranscription(accountSid: string, sid: string): Promise<TranscriptionRecord | null> { return this.t.get(accountSid, sid); }
+  async listTranscriptions(filter: TranscriptionFilter, page: PageRequest): Promise<TranscriptionRecord[]> { return this.t.list(filter, page); }
+  async deleteTranscription(accountSid: string, sid: string): Promise<boolean> { return this.t.delete(accountSid, sid); }
+  async listUnfinishedTranscriptions(): Promise<TranscriptionRecord[]> { return this.t.unfinished(); }
 
   // ---- callback outbox ---------------------------------------------------------------
 
@@ -287,57 +304,15 @@ export class SqliteStore implements Store, CallEventStore {
     return this.events!;
   }
 
+  /** Prepared in migrate() with the other statements; before that `s` throws the same error. */
+  private get t(): TranscriptionQueries {
+    return this.transcriptionQueries ?? (this.s, this.transcriptionQueries!);
+  }
+
   private get s(): Statements {
     if (this.stmts) return this.stmts;
     throw new Error(this.db.open ? 'SqliteStore: call migrate() before using the store' : 'SqliteStore is closed');
   }
-
-  /**
-   * One page of `table` in list order (`newestFirst`: seq descending). An anchor sid is
-   * looked up within the same account; when it is unknown the sub-select yields NULL, every
-   * comparison with NULL is false, and the page is empty, as the port asks.
-   */
-  private page(table: 'calls' | 'phone_numbers' | 'recordings', columns: string, where: string[], params: unknown[], page: PageRequest, newestFirst: boolean): unknown[] {
-    const anchor = `(SELECT seq FROM ${table} WHERE sid = ? AND account_sid = ?)`;
-    const limit = Math.max(0, Math.trunc(page.limit));
-    const accountSid = params[0];
-    let order = newestFirst ? 'DESC' : 'ASC';
-    let tail = 'LIMIT ?';
-    let reverse = false;
-    const args = [...params];
-    if (page.afterSid !== undefined) {
-      where = [...where, `seq ${newestFirst ? '<' : '>'} ${anchor}`];
-      args.push(page.afterSid, accountSid);
-      args.push(limit);
-    } else if (page.beforeSid !== undefined) {
-      // The `limit` rows nearest the anchor on the other side: read them walking away from
-      // it, then flip them back into list order.
-      where = [...where, `seq ${newestFirst ? '>' : '<'} ${anchor}`];
-      args.push(page.beforeSid, accountSid);
-      order = newestFirst ? 'ASC' : 'DESC';
-      reverse = true;
-      args.push(limit);
-    } else {
-      tail = 'LIMIT ? OFFSET ?';
-      args.push(limit, Math.max(0, Math.trunc(page.offset ?? 0)));
-    }
-    const sql = `SELECT ${columns} FROM ${table} WHERE ${where.join(' AND ')} ORDER BY seq ${order} ${tail}`;
-    let stmt = this.listCache.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.listCache.set(sql, stmt);
-    }
-    const rows = stmt.all(...args);
-    return reverse ? rows.reverse() : rows;
-  }
-}
-
-/** Half-open `gte <= t < lt`; any range (even `{}`) excludes rows whose time is null. */
-function addRange(where: string[], params: unknown[], column: string, range: TimeRange | undefined): void {
-  if (!range) return;
-  where.push(`${column} IS NOT NULL`);
-  if (range.gte !== undefined) { where.push(`${column} >= ?`); params.push(range.gte); }
-  if (range.lt !== undefined) { where.push(`${column} < ?`); params.push(range.lt); }
 }
 
 // ---- statements ------------------------------------------------------------------------
