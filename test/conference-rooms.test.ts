@@ -227,6 +227,8 @@ describe('conference rooms: limits, control and REST details', () => {
     assert.equal(await beeps(), before + 2, 'the beep="false" joiner added no beep');
     await h.sim('POST', `/sim/v1/calls/${silent.sid}/hangup`);
     const leaver = await join(name, 'beep="onExit"');
+    // Only a participant that was in the room beeps as it leaves: wait until it has joined.
+    await h.app.waitFor('/events', (r) => r.params.CallSid === leaver.sid && r.params.StatusCallbackEvent === 'participant-join');
     await h.sim('POST', `/sim/v1/calls/${leaver.sid}/hangup`);
     await eventually(beeps, (n) => n === before + 3);
   });
