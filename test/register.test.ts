@@ -113,6 +113,47 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
+/**
+ * A voicemail IVR written as Twilio's samples write one (Express, twilio.webhook(), VoiceResponse,
+ * a client built from the environment): it greets the caller by state, records a message with
+ * transcribeCallback, and texts the transcription to the owner.
+ */
+const VOICEMAIL_APP = `
+const express = require('express');
+const twilio = require('twilio');
+const app = express();
+app.use(express.urlencoded({ extended: false }));
+const client = twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN);
+const OWNER = process.env.OWNER_NUMBER;
+app.post('/voice', twilio.webhook(), (req, res) => {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say('Thanks for calling from ' + (req.body.FromState || 'somewhere'));
+  const gather = response.gather({ numDigits: 1, action: '/menu' });
+  gather.say('Press 1 to leave a message.');
+  res.type('text/xml').send(response.toString());
+});
+app.post('/menu', twilio.webhook(), (req, res) => {
+  const response = new twilio.twiml.VoiceResponse();
+  if (req.body.Digits === '1') {
+    response.record({ timeout: 10, maxLength: 60, transcribeCallback: '/transcribed', action: '/recorded' });
+  } else {
+    response.redirect('/voice');
+  }
+  res.type('text/xml').send(response.toString());
+});
+app.post('/recorded', twilio.webhook(), (req, res) => {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say('Goodbye');
+  response.hangup();
+  res.type('text/xml').send(response.toString());
+});
+app.post('/transcribed', twilio.webhook(), async (req, res) => {
+  await client.messages.create({ to: OWNER, from: req.body.To, body: 'Voicemail from ' + req.body.From + ': ' + req.body.TranscriptionText });
+  res.sendStatus(204);
+});
+const server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ base: 'http://127.0.0.1:' + server.address().port })));
+`;
+
 /** A Twilio Function as the templates write it. */
 const FUNCTION = `
 exports.handler = async function (context, event, callback) {
@@ -140,6 +181,7 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
     await writeFile(join(project, 'esm-app.mjs'), ESM_APP);
     await writeFile(join(project, 'cjs-app.cjs'), CJS_APP);
     await writeFile(join(project, 'express-app.cjs'), EXPRESS_APP);
+    await writeFile(join(project, 'voicemail-app.cjs'), VOICEMAIL_APP);
     // Express as twilio-run, which depends on it, resolves it: not a package of this project's own.
     await symlink(dirname(createRequire(join(REPO_NODE_MODULES, 'twilio-run/package.json')).resolve('express/package.json')), join(project, 'node_modules/express'), 'dir');
     await mkdir(join(dir, 'home'));
@@ -249,6 +291,38 @@ describe('switchboard/register and switchboard exec', { timeout: 240_000 }, () =
       assert.equal(out.forged, 403, 'twilio.webhook() refuses a forged signature');
       const heard = await eventually(() => h.sim('GET', `/sim/v1/calls/${out.sid}`), (r) => r.body.heard?.some((e: { text?: string }) => e.text === 'Hello from Express'));
       assert.equal(heard.status, 200);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+  });
+
+  it('an unmodified voicemail IVR under switchboard exec: greets by FromState, records, transcribes and texts the owner', async () => {
+    const owner = '+14155550199';
+    const child = spawn(process.execPath, [join(pkg, 'bin/switchboard.js'), 'exec', '--', process.execPath, 'voicemail-app.cjs'], {
+      cwd: project, env: { ...env, OWNER_NUMBER: owner, SWITCHBOARD_ACCOUNT_SID: h.server.accountSid, SWITCHBOARD_AUTH_TOKEN: h.server.authToken }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    try {
+      const line = await eventually(() => output.split('\n').find((l) => l.startsWith('{')), (l) => l !== undefined, 30_000);
+      const { base } = JSON.parse(line!) as { base: string };
+      await h.client.incomingPhoneNumbers.create({ phoneNumber: '+17752204188', voiceUrl: `${base}/voice` });
+      const placed = await h.sim('POST', '/sim/v1/calls', { from: '+12105389200', to: '+17752204188' });
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      const sid: string = placed.body.callSid;
+      const heard = () => h.sim('GET', `/sim/v1/calls/${sid}`).then((r) => r.body.heard as { kind: string; text?: string }[]);
+      await eventually(heard, (log) => log.some((e) => e.text === 'Press 1 to leave a message.'), 20_000);
+      assert.ok((await heard()).some((e) => e.text === 'Thanks for calling from TX'), 'FromState of a San Antonio number');
+      await h.sim('POST', `/sim/v1/calls/${sid}/digits`, { digits: '1' });
+      await eventually(heard, (log) => log.some((e) => e.kind === 'beep'), 20_000);
+      const words = 'Hi, this is Grace calling about the invoice, please call me back tomorrow morning';
+      await h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text: words });
+      const inbox = await eventually(() => h.sim('GET', `/sim/v1/phones/${encodeURIComponent(owner)}/messages`),
+        (r) => r.body.messages?.length > 0, 30_000);
+      assert.equal(inbox.body.messages[0].body, `Voicemail from +12105389200: ${words}`);
+      assert.equal(inbox.body.messages[0].from, '+17752204188');
+      await eventually(heard, (log) => log.some((e) => e.text === 'Goodbye'), 20_000);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
     }
