@@ -63,12 +63,13 @@ describe('transcriptions on the simulated network', () => {
   };
   const speakAfterBeep = async (sid: string, text: string) => {
     await eventually(() => h.sim('GET', `/sim/v1/calls/${sid}`), (r) => r.body.heard.some((e: { kind: string }) => e.kind === 'beep'));
-    await sleep(40);
+    // At once: words begun over the beep are recorded too, and a loaded machine must not let
+    // the silence timeout (100 s of call time, 1 s here) end the recording first.
     await h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text });
   };
 
   it('a voicemail is transcribed as what the phone said: the callback, the REST resource in JSON and XML, and delete', async () => {
-    const sid = await call('<Record transcribe="true" transcribeCallback="/transcribed" action="/recorded" timeout="20" finishOnKey="#"/>');
+    const sid = await call('<Record transcribe="true" transcribeCallback="/transcribed" action="/recorded" timeout="100" finishOnKey="#"/>');
     await speakAfterBeep(sid, 'Hi, this is Ann. Please call me back about the invoice.');
     await h.sim('POST', `/sim/v1/calls/${sid}/speech`, { text: 'Thanks, bye.' });
     const recorded = await h.app.waitFor('/recorded', (r) => r.params.CallSid === sid);
@@ -118,7 +119,7 @@ describe('transcriptions on the simulated network', () => {
   });
 
   it('transcribeCallback alone turns transcription on', async () => {
-    const sid = await call('<Record transcribeCallback="/transcribed" action="/recorded" timeout="20"/>');
+    const sid = await call('<Record transcribeCallback="/transcribed" action="/recorded" timeout="100"/>');
     await speakAfterBeep(sid, 'Just checking in.');
     const callback = await h.app.waitFor('/transcribed', (r) => r.params.CallSid === sid);
     assert.equal(callback.params.TranscriptionText, 'Just checking in.');
@@ -126,7 +127,7 @@ describe('transcriptions on the simulated network', () => {
   });
 
   it('transcribe="true" without a callback stores the transcription, found through the recording', async () => {
-    const sid = await call('<Record transcribe="true" action="/recorded" timeout="20"/>');
+    const sid = await call('<Record transcribe="true" action="/recorded" timeout="100"/>');
     await speakAfterBeep(sid, 'No callback here.');
     const recorded = await h.app.waitFor('/recorded', (r) => r.params.CallSid === sid);
     const [t] = await eventually(() => h.client.recordings(recorded.params.RecordingSid!).transcriptions.list(), (l) => l[0]?.status === 'completed');
@@ -146,7 +147,7 @@ describe('transcriptions on the simulated network', () => {
   });
 
   it('an invalid transcribe value is warning 13614 and records without transcribing', async () => {
-    const sid = await call('<Record transcribe="yes" action="/recorded" timeout="20"/>');
+    const sid = await call('<Record transcribe="yes" action="/recorded" timeout="100"/>');
     await speakAfterBeep(sid, 'Hello there.');
     const recorded = await h.app.waitFor('/recorded', (r) => r.params.CallSid === sid);
     const notes = await h.client.calls(sid).notifications.list();
