@@ -1,8 +1,9 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { ConferenceEndReason, ConferenceRecord, ConferenceStatus } from '../../domain/conference.js';
 import type { ConferenceFilter, ConferenceStore } from '../../ports/conference-store.js';
-import type { NewCallback, PageRequest, TimeRange } from '../../ports/store.js';
+import type { NewCallback, PageRequest } from '../../ports/store.js';
 import type { WriteBatcher } from './write-batcher.js';
+import { addRange, Pager } from './paging.js';
 
 const COLUMNS = 'sid, account_sid, friendly_name, status, region, date_created, date_updated, reason_conference_ended, call_sid_ending_conference, callback_sequence';
 const at = (columns: string) => columns.split(', ').map((c) => `@${c}`).join(', ');
@@ -30,9 +31,10 @@ export class SqliteConferences implements ConferenceStore {
   private readonly get: Statement;
   private readonly live: Statement;
   private readonly insertCallback: Statement;
-  private readonly lists = new Map<string, Statement>();
+  private readonly pager: Pager;
 
   constructor(private readonly db: Db, private readonly batch: WriteBatcher) {
+    this.pager = new Pager(db);
     this.upsert = db.prepare(`INSERT INTO conferences (${COLUMNS}) VALUES (${at(COLUMNS)})
       ON CONFLICT (sid) DO UPDATE SET status = excluded.status, region = excluded.region, date_updated = excluded.date_updated,
         reason_conference_ended = excluded.reason_conference_ended, call_sid_ending_conference = excluded.call_sid_ending_conference,
@@ -69,35 +71,12 @@ export class SqliteConferences implements ConferenceStore {
     const args: unknown[] = [filter.accountSid];
     if (filter.friendlyName !== undefined) { where.push('friendly_name = ?'); args.push(filter.friendlyName); }
     if (filter.status !== undefined) { where.push('status = ?'); args.push(filter.status); }
-    range(where, args, 'date_created', filter.dateCreated);
-    range(where, args, 'date_updated', filter.dateUpdated);
-    const anchor = '(SELECT seq FROM conferences WHERE sid = ? AND account_sid = ?)';
-    const limit = Math.max(0, Math.trunc(page.limit));
-    let order = 'DESC';
-    let tail = 'LIMIT ?';
-    if (page.afterSid !== undefined) {
-      where.push(`seq < ${anchor}`);
-      args.push(page.afterSid, filter.accountSid, limit);
-    } else if (page.beforeSid !== undefined) {
-      where.push(`seq > ${anchor}`);
-      args.push(page.beforeSid, filter.accountSid, limit);
-      order = 'ASC';
-    } else {
-      tail = 'LIMIT ? OFFSET ?';
-      args.push(limit, Math.max(0, Math.trunc(page.offset ?? 0)));
-    }
-    const sql = `SELECT ${COLUMNS} FROM conferences WHERE ${where.join(' AND ')} ORDER BY seq ${order} ${tail}`;
-    let stmt = this.lists.get(sql);
-    if (!stmt) this.lists.set(sql, (stmt = this.db.prepare(sql)));
-    const rows = (stmt.all(...args) as ConferenceRow[]).map(fromRow);
-    return order === 'ASC' ? rows.reverse() : rows;
+    addRange(where, args, 'date_created', filter.dateCreated);
+    addRange(where, args, 'date_updated', filter.dateUpdated);
+    return (this.pager.rows('conferences', COLUMNS, where, args, page, true) as ConferenceRow[]).map(fromRow);
   }
 }
 
-function range(where: string[], args: unknown[], column: string, r: TimeRange | undefined): void {
-  if (r?.gte !== undefined) { where.push(`${column} >= ?`); args.push(r.gte); }
-  if (r?.lt !== undefined) { where.push(`${column} < ?`); args.push(r.lt); }
-}
 
 function toRow(c: ConferenceRecord): ConferenceRow {
   return {

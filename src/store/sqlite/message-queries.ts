@@ -2,8 +2,9 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { MessageDirection, MessageRecord, MessageStatus } from '../../domain/message.js';
 import type { HttpMethod } from '../../domain/http-method.js';
 import type { MessageFilter, MessageStore } from '../../ports/message-store.js';
-import type { NewCallback, PageRequest, TimeRange } from '../../ports/store.js';
+import type { NewCallback, PageRequest } from '../../ports/store.js';
 import type { WriteBatcher } from './write-batcher.js';
+import { addRange, Pager } from './paging.js';
 
 const COLUMNS = 'sid, account_sid, to_number, from_number, body, media_urls, num_segments, status, direction, error_code, '
   + 'error_message, status_callback, status_callback_method, date_created, date_updated, date_sent, callback_sequence';
@@ -32,9 +33,10 @@ export class SqliteMessages implements MessageStore {
   private readonly block: Statement;
   private readonly unblock: Statement;
   private readonly blocked: Statement;
-  private readonly lists = new Map<string, Statement>();
+  private readonly pager: Pager;
 
   constructor(private readonly db: Db, private readonly batch: WriteBatcher) {
+    this.pager = new Pager(db);
     this.upsert = db.prepare(`INSERT INTO messages (${COLUMNS}) VALUES (${at(COLUMNS)}) ON CONFLICT (sid) DO UPDATE SET ${UPDATES}`);
     this.get = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE sid = ? AND account_sid = ?`);
     this.remove = db.prepare('DELETE FROM messages WHERE sid = ? AND account_sid = ?');
@@ -85,37 +87,11 @@ export class SqliteMessages implements MessageStore {
     const args: unknown[] = [filter.accountSid];
     if (filter.to !== undefined) { where.push('to_number = ?'); args.push(filter.to); }
     if (filter.from !== undefined) { where.push('from_number = ?'); args.push(filter.from); }
-    range(where, args, 'date_sent', filter.dateSent);
-    const anchor = '(SELECT seq FROM messages WHERE sid = ? AND account_sid = ?)';
-    const limit = Math.max(0, Math.trunc(page.limit));
-    let order = 'DESC';
-    let tail = 'LIMIT ?';
-    if (page.afterSid !== undefined) {
-      where.push(`seq < ${anchor}`);
-      args.push(page.afterSid, filter.accountSid, limit);
-    } else if (page.beforeSid !== undefined) {
-      where.push(`seq > ${anchor}`);
-      args.push(page.beforeSid, filter.accountSid, limit);
-      order = 'ASC';
-    } else {
-      tail = 'LIMIT ? OFFSET ?';
-      args.push(limit, Math.max(0, Math.trunc(page.offset ?? 0)));
-    }
-    const sql = `SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${order} ${tail}`;
-    let stmt = this.lists.get(sql);
-    if (!stmt) this.lists.set(sql, (stmt = this.db.prepare(sql)));
-    const rows = (stmt.all(...args) as MessageRow[]).map(fromRow);
-    return order === 'ASC' ? rows.reverse() : rows;
+    addRange(where, args, 'date_sent', filter.dateSent);
+    return (this.pager.rows('messages', COLUMNS, where, args, page, true) as MessageRow[]).map(fromRow);
   }
 }
 
-/** Half-open `gte <= t < lt`; a message never sent (null) matches no range. */
-function range(where: string[], args: unknown[], column: string, r: TimeRange | undefined): void {
-  if (!r) return;
-  where.push(`${column} IS NOT NULL`);
-  if (r.gte !== undefined) { where.push(`${column} >= ?`); args.push(r.gte); }
-  if (r.lt !== undefined) { where.push(`${column} < ?`); args.push(r.lt); }
-}
 
 function toRow(m: MessageRecord): MessageRow {
   return {

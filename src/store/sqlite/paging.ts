@@ -2,7 +2,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { PageRequest, TimeRange } from '../../ports/store.js';
 
 /** The tables listed in pages (each has a `seq` insertion counter, see migrations.ts). */
-export type PagedTable = 'calls' | 'phone_numbers' | 'recordings' | 'transcriptions';
+export type PagedTable = 'calls' | 'phone_numbers' | 'recordings' | 'transcriptions' | 'conferences' | 'messages' | 'queues';
 
 /**
  * One page of a list query. List queries vary with their filters, so each distinct SQL shape

@@ -2,6 +2,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { QueueRecord } from '../../domain/queue.js';
 import type { PageRequest } from '../../ports/store.js';
 import type { QueueStore } from '../../ports/queue-store.js';
+import { Pager } from './paging.js';
 
 const COLUMNS = 'sid, account_sid, friendly_name, max_size, date_created, date_updated';
 
@@ -25,9 +26,10 @@ export class SqliteQueues implements QueueStore {
   private readonly get: Statement;
   private readonly byName: Statement;
   private readonly remove: Statement;
-  private readonly lists = new Map<string, Statement>();
+  private readonly pager: Pager;
 
   constructor(private readonly db: Db) {
+    this.pager = new Pager(db);
     this.insert = db.prepare(`INSERT INTO queues (${COLUMNS}) VALUES (@sid, @account_sid, @friendly_name, @max_size, @date_created, @date_updated)
       ON CONFLICT (account_sid, friendly_name) DO NOTHING`);
     this.update = db.prepare(`UPDATE OR IGNORE queues SET friendly_name = @friendly_name, max_size = @max_size, date_updated = @date_updated
@@ -62,26 +64,7 @@ export class SqliteQueues implements QueueStore {
   async listQueues(accountSid: string, page: PageRequest): Promise<QueueRecord[]> {
     const where = ['account_sid = ?'];
     const args: unknown[] = [accountSid];
-    const anchor = '(SELECT seq FROM queues WHERE sid = ? AND account_sid = ?)';
-    const limit = Math.max(0, Math.trunc(page.limit));
-    let order = 'ASC';
-    let tail = 'LIMIT ?';
-    if (page.afterSid !== undefined) {
-      where.push(`seq > ${anchor}`);
-      args.push(page.afterSid, accountSid, limit);
-    } else if (page.beforeSid !== undefined) {
-      where.push(`seq < ${anchor}`);
-      args.push(page.beforeSid, accountSid, limit);
-      order = 'DESC';
-    } else {
-      tail = 'LIMIT ? OFFSET ?';
-      args.push(limit, Math.max(0, Math.trunc(page.offset ?? 0)));
-    }
-    const sql = `SELECT ${COLUMNS} FROM queues WHERE ${where.join(' AND ')} ORDER BY seq ${order} ${tail}`;
-    let stmt = this.lists.get(sql);
-    if (!stmt) this.lists.set(sql, (stmt = this.db.prepare(sql)));
-    const rows = (stmt.all(...args) as QueueRow[]).map(fromRow);
-    return order === 'DESC' ? rows.reverse() : rows;
+    return (this.pager.rows('queues', COLUMNS, where, args, page, false) as QueueRow[]).map(fromRow);
   }
 }
 
