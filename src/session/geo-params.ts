@@ -36,8 +36,24 @@ const EMPTY: Geo = { City: '', State: '', Zip: '', Country: '' };
 const NANP_LOCAL = new Set(['US', 'CA']);
 const NON_GEOGRAPHIC = new Set(['TOLL_FREE', 'PERSONAL_NUMBER', 'PREMIUM_RATE', 'SHARED_COST', 'UAN', 'VOIP', 'PAGER']);
 
+/**
+ * Every voice webhook and status callback carries these, so a number's answer is kept: parsing
+ * with the full metadata costs about a millisecond, and a call's parties do not change.
+ */
+const known = new Map<string, Geo | null>();
+const MAX_KNOWN = 10_000;
+
 /** Null for a party that is not a phone number (no geo keys at all). */
 export function geoOf(party: string): Geo | null {
+  let geo = known.get(party);
+  if (geo === undefined) {
+    if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value!);
+    known.set(party, (geo = lookUp(party)));
+  }
+  return geo;
+}
+
+function lookUp(party: string): Geo | null {
   if (/^(client|sip|app):/i.test(party)) return null;
   if (!/^\+\d{4,15}$/.test(party)) return EMPTY;
   const parsed = parsePhoneNumberFromString(party);
