@@ -11,8 +11,9 @@ const MAX_MEDIA = 10;
  * Reads `POST /Messages` (messaging.md §1): `To` (21604 absent, 21211 not E.164), `From`
  * (21212 neither a number nor an alphanumeric sender), one of `Body`/`MediaUrl` (21602),
  * `Body` up to 1600 characters (21617), up to ten `MediaUrl`, `StatusCallback` (21609).
- * Messaging Services and Content templates are not implemented: they are refused by name
- * rather than ignored, so an app learns why nothing would be sent.
+ * Switchboard sends from numbers only: a request that names a Messaging Service or a Content
+ * template instead gets a 400 saying so (docs/compatibility.md, "Messages"), rather than
+ * having the name ignored.
  */
 export function parseMessageCreate(form: Form): NewMessage {
   const to = one(form, 'To')?.trim() ?? '';

@@ -3,10 +3,11 @@ import type { HttpMethod } from './http-method.js';
 /**
  * A Message's status (messaging.md §2, `message_enum_status`): the subset Switchboard reaches.
  * Outbound: `queued` → `sent` → `delivered` | `undelivered`, or `queued` → `failed`. Inbound
- * messages are stored `received`. Scheduling and Messaging Services are not implemented, so
- * `accepted`, `scheduled` and `canceled` never occur.
+ * messages are stored `received`. Switchboard sends every message at once from a number (no
+ * scheduling, no Messaging Services: docs/compatibility.md, "Messages"), so `accepted`,
+ * `scheduled` and `canceled` never occur.
  */
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'received';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'received';
 
 export type MessageDirection = 'inbound' | 'outbound-api' | 'outbound-reply';
 
@@ -15,8 +16,7 @@ export type MessageDirection = 'inbound' | 'outbound-api' | 'outbound-reply';
  * goes backwards, and the final ones go nowhere.
  */
 const NEXT: Record<MessageStatus, readonly MessageStatus[]> = {
-  queued: ['sending', 'sent', 'failed'],
-  sending: ['sent', 'failed'],
+  queued: ['sent', 'failed'],
   sent: ['delivered', 'undelivered'],
   delivered: [],
   undelivered: [],

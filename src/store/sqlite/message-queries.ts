@@ -40,7 +40,7 @@ export class SqliteMessages implements MessageStore {
     this.upsert = db.prepare(`INSERT INTO messages (${COLUMNS}) VALUES (${at(COLUMNS)}) ON CONFLICT (sid) DO UPDATE SET ${UPDATES}`);
     this.get = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE sid = ? AND account_sid = ?`);
     this.remove = db.prepare('DELETE FROM messages WHERE sid = ? AND account_sid = ?');
-    this.unfinished = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE status IN ('queued', 'sending', 'sent') ORDER BY seq`);
+    this.unfinished = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE status IN ('queued', 'sent') ORDER BY seq`);
     this.insertCallback = db.prepare(`INSERT INTO callback_outbox (call_sid, account_sid, sequence_number, url, method, params, next_attempt_at)
       VALUES (@call_sid, @account_sid, @sequence_number, @url, @method, @params, 0)`);
     this.block = db.prepare('INSERT OR IGNORE INTO message_opt_outs (sender, recipient) VALUES (?, ?)');

@@ -211,7 +211,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_account_seq ON messages (account_sid, seq);
       CREATE INDEX messages_account_to ON messages (account_sid, to_number, seq);
       CREATE INDEX messages_account_from ON messages (account_sid, from_number, seq);
-      CREATE INDEX messages_unfinished ON messages (status) WHERE status IN ('queued', 'sending', 'sent');
+      CREATE INDEX messages_unfinished ON messages (status) WHERE status IN ('queued', 'sent');
       -- STOP / START (messaging.md §8): one row per blocked sender/recipient pair.
       CREATE TABLE message_opt_outs (
         sender    TEXT NOT NULL,
