@@ -56,7 +56,8 @@ export class SimRecording {
   ) {
     this.startedAt = clock.now();
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
-    if (limits.maxLengthMs > 0) this.maxTimer = clock.setTimer(limits.maxLengthMs, () => this.end('max-length'));
+    // Ends at the limit itself: a scaled timer may fire a call-time instant early or late.
+    if (limits.maxLengthMs > 0) this.maxTimer = clock.setTimer(limits.maxLengthMs, () => this.end('max-length', limits.maxLengthMs));
     this.armSilence();
   }
 
